@@ -1,0 +1,48 @@
+# Two commands do everything (see README.md):
+#   make book   build the HTML book into _build/html
+#   make test   run the test suite (builds the book too)
+# Both create the virtual environment .venv from requirements.lock if needed.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(abspath $(VENV))/bin
+STAMP := $(VENV)/.installed
+# The checkout's own nhsbook package wins over any other copy on the path.
+export PYTHONPATH := $(CURDIR)
+
+.PHONY: book test lab figures bench lock lint clean venv
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build . --warningiserror --keep-going
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lab: $(STAMP)
+	cd chapters && $(BIN)/jupyter lab
+
+figures: $(STAMP)
+	$(BIN)/python -m nhsbook.snapshots --update
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+venv: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required (got %d.%d); set PYTHON=python3.11" % sys.version_info[:2])'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+# Re-pin after editing requirements.in; rewrites requirements.lock and environment.yml.
+lock: $(STAMP)
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras -o requirements.lock requirements.in
+	$(BIN)/python -m nhsbook.lockfile requirements.lock > environment.yml
+
+clean:
+	rm -rf _build

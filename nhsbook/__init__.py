@@ -1,0 +1,13 @@
+"""Helpers for the book *Culture and behaviour in the English NHS*.
+
+- :func:`load` reads a validated dataset from ``data/`` (see ``data/datapackage.json``);
+- :func:`show_figure` publishes an Altair chart as a numbered, downloadable,
+  snapshotted figure;
+- importing the package enables the book's chart theme (:mod:`nhsbook.theme`).
+"""
+
+from nhsbook import theme  # noqa: F401  (registers and enables the chart theme)
+from nhsbook.data import DataValidationError, load
+from nhsbook.figures import show_figure
+
+__all__ = ["DataValidationError", "load", "show_figure"]

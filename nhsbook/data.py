@@ -1,0 +1,370 @@
+"""Load the book's data, validated against ``data/datapackage.json`` on every load.
+
+``load("survey_means")`` returns a typed :class:`pandas.DataFrame`. The
+descriptor is a Frictionless Data Package; this module checks the parts of
+Table Schema the book uses (field types ``string``, ``number``, ``integer``,
+``year``, ``boolean``, ``date``; constraints ``required``, ``unique``,
+``minimum``/``maximum``, ``enum``, ``pattern``; ``primaryKey``;
+``foreignKeys``) plus ``nhsbook:checks``, row rules written as pandas
+expressions, optionally after joining columns from another resource::
+
+    "nhsbook:checks": [{"expression": "mean >= scale_min and mean <= scale_max",
+                        "join": {"resource": "survey_items", "on": "item_id",
+                                 "columns": ["scale_min", "scale_max"]},
+                        "fields": ["mean"], "message": "mean outside the response scale"}]
+
+Any problem raises :class:`DataValidationError` naming the file, the row
+(data row number and line in the file) and the field. Nothing is coerced
+silently.
+
+Third-party files (a ``path`` that is a URL, with ``"hash": "sha256:..."``;
+``"format": "rda"`` files name their R object in ``nhsbook:object``) are never
+committed: they are read from a local mirror folder (``$NHSBOOK_DATA_MIRROR``,
+default ``../shared/data`` beside the repository when it exists) or downloaded
+with pooch, and their sha256 is checked either way.
+"""
+
+import hashlib
+import json
+import os
+import re
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+from nhsbook.paths import DATA, DATAPACKAGE, ROOT
+
+MIRROR_ENV = "NHSBOOK_DATA_MIRROR"
+DEFAULT_MIRROR = ROOT.parent / "shared" / "data"
+MAX_REPORTED = 5
+
+
+class DataValidationError(ValueError):
+    """A data file does not match its schema; the message names file, row and field."""
+
+    def __init__(self, file, problems):
+        self.file = str(file)
+        self.problems = problems  # list of (row or None, field or None, message)
+        lines = [_describe(self.file, *p) for p in problems[:MAX_REPORTED]]
+        if len(problems) > MAX_REPORTED:
+            lines.append(f"... and {len(problems) - MAX_REPORTED} more problems")
+        super().__init__("\n".join(lines))
+
+
+class DataFileError(RuntimeError):
+    """A data file is missing, unreadable or fails its checksum; says how to get it."""
+
+
+def _describe(file, row, field, message):
+    where = [file]
+    if row is not None:
+        where.append(f"row {row} (line {row + 1})")
+    if field is not None:
+        where.append(f"field '{field}'")
+    return ", ".join(where) + f": {message}"
+
+
+# --------------------------------------------------------------------------- descriptor
+
+
+@cache
+def _package(path: Path = DATAPACKAGE) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def package(path: Path = DATAPACKAGE) -> dict:
+    """The data package descriptor (a copy)."""
+    return json.loads(json.dumps(_package(path)))
+
+
+def resource_names(path: Path = DATAPACKAGE) -> list[str]:
+    return [r["name"] for r in _package(path)["resources"]]
+
+
+def resource(name: str, path: Path = DATAPACKAGE) -> dict:
+    """The descriptor of one resource."""
+    for res in _package(path)["resources"]:
+        if res["name"] == name:
+            return res
+    raise KeyError(f"no resource {name!r} in {path}; known: {resource_names(path)}")
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def is_remote(res: dict) -> bool:
+    return str(res["path"]).startswith(("http://", "https://"))
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def mirror_dir() -> Path | None:
+    """Folder of local copies of third-party files, if any."""
+    if os.environ.get(MIRROR_ENV):
+        return Path(os.environ[MIRROR_ENV])
+    return DEFAULT_MIRROR if DEFAULT_MIRROR.is_dir() else None
+
+
+def fetch(res: dict) -> Path:
+    """Local path of a third-party file, checksum verified (mirror first, then download)."""
+    url = res["path"]
+    filename = url.rsplit("/", 1)[-1]
+    expected = res["hash"].removeprefix("sha256:")
+    how = (
+        f"Get it from {url} (sha256 {expected}) and put it in a folder named by "
+        f"${MIRROR_ENV}, or let the book download it with network access."
+    )
+    mirror = mirror_dir()
+    if mirror is not None and (mirror / filename).is_file():
+        local = mirror / filename
+        actual = sha256(local)
+        if actual != expected:
+            raise DataFileError(
+                f"{local}: checksum mismatch for resource '{res['name']}': expected sha256 "
+                f"{expected}, got {actual}. The file is not the published one. {how}"
+            )
+        return local
+    import pooch
+
+    try:
+        return Path(
+            pooch.retrieve(
+                url,
+                known_hash=f"sha256:{expected}",
+                fname=filename,
+                path=pooch.os_cache("nhsbook"),
+                progressbar=False,
+            )
+        )
+    except Exception as error:  # network down, 404, or pooch's own hash mismatch
+        raise DataFileError(
+            f"{filename}: resource '{res['name']}' is not available locally"
+            f"{f' (no copy in {mirror})' if mirror else ''} and could not be downloaded "
+            f"({type(error).__name__}: {error}). {how}"
+        ) from error
+
+
+def _read_raw(res: dict, base: Path) -> tuple[pd.DataFrame, str]:
+    """The resource as a frame of strings ('' for missing), and the file name for messages."""
+    if is_remote(res):
+        path = fetch(res)
+        label = path.name
+    else:
+        path = base / res["path"]
+        label = f"data/{res['path']}" if base == DATA else str(path)
+        if not path.is_file():
+            raise DataFileError(f"{label}: file not found (resource '{res['name']}')")
+    if res.get("format", "csv") == "rda":
+        import pyreadr
+
+        frame = pyreadr.read_r(str(path))[res["nhsbook:object"]]
+        frame = frame.astype(object).where(frame.notna(), "").astype(str)
+        return frame.reset_index(drop=True), label
+    if not path.read_text(encoding="utf-8").strip():
+        raise DataValidationError(label, [(None, None, "file is empty (no header row)")])
+    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8"), label
+
+
+# --------------------------------------------------------------------------- types
+
+_INTEGER = re.compile(r"^[+-]?\d+(\.0+)?$")
+_BOOLEANS = {"true": True, "false": False, "TRUE": True, "FALSE": False}
+
+
+def _convert(values: pd.Series, field: dict, missing: set[str]) -> tuple[pd.Series, pd.Series]:
+    """Typed column and a mask of cells that are present but not of the field's type."""
+    kind = field.get("type", "string")
+    present = ~values.isin(missing)
+    text = values.where(present)
+    if kind == "string":
+        return text.astype("string"), pd.Series(False, index=values.index)
+    if kind in ("number", "integer", "year"):
+        number = pd.to_numeric(text, errors="coerce")
+        bad = present & number.isna()
+        if kind in ("integer", "year"):
+            bad |= present & ~text.fillna("0").str.match(_INTEGER)
+            return number.where(~bad).astype("Int64"), bad
+        return number.astype("Float64"), bad
+    if kind == "boolean":
+        truth = text.map(_BOOLEANS)
+        return truth.astype("boolean"), present & truth.isna()
+    if kind == "date":
+        date = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+        return date, present & date.isna()
+    raise ValueError(f"field '{field['name']}': type {kind!r} is not supported by the loader")
+
+
+def _typed(frame: pd.DataFrame, schema: dict, label: str) -> tuple[pd.DataFrame, list]:
+    problems = []
+    names = [f["name"] for f in schema["fields"]]
+    header = list(frame.columns)
+    problems += [(None, n, f"column is missing from the header (found: {header})")
+                 for n in names if n not in header]
+    problems += [(None, n, "column is not described in datapackage.json")
+                 for n in header if n not in names]
+    if problems:
+        raise DataValidationError(label, problems)
+    missing = set(schema.get("missingValues", [""]))
+    typed = {}
+    for field in schema["fields"]:
+        column, bad = _convert(frame[field["name"]], field, missing)
+        for i in frame.index[bad][:MAX_REPORTED]:
+            value = frame.at[i, field["name"]]
+            problems.append((i + 1, field["name"], f"{value!r} is not a valid {field['type']}"))
+        typed[field["name"]] = column
+    return pd.DataFrame(typed, index=frame.index), problems
+
+
+def _plain_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
+    """Nullable extension dtypes to NumPy ones, so pingouin and statsmodels take them."""
+    out = {}
+    for name, column in frame.items():
+        if isinstance(column.dtype, pd.Int64Dtype):
+            column = column.astype("int64") if column.notna().all() else column.astype("float64")
+        elif isinstance(column.dtype, pd.Float64Dtype):
+            column = column.astype("float64")
+        elif isinstance(column.dtype, pd.BooleanDtype):
+            column = column.astype(bool) if column.notna().all() else column.astype(object)
+        elif isinstance(column.dtype, pd.StringDtype):
+            column = column.astype(object).where(column.notna(), None).astype("str")
+        out[name] = column
+    return pd.DataFrame(out, index=frame.index)
+
+
+# --------------------------------------------------------------------------- constraints
+
+
+def _py(value):
+    """A cell as plain Python, for readable messages."""
+    return value.item() if hasattr(value, "item") else value
+
+
+def _rows(mask: pd.Series) -> list[int]:
+    return [int(i) + 1 for i in mask[mask].index]
+
+
+def _check_constraints(frame: pd.DataFrame, schema: dict) -> list:
+    problems = []
+    for field in schema["fields"]:
+        name, rules = field["name"], field.get("constraints", {})
+        column = frame[name]
+
+        def cell(r, name=name):
+            return _py(frame.at[r - 1, name])
+
+        if rules.get("required"):
+            problems += [(r, name, "value is required") for r in _rows(column.isna())]
+        if "minimum" in rules:
+            low = column.notna() & (column < rules["minimum"])
+            problems += [(r, name, f"{cell(r)} is below the minimum {rules['minimum']}")
+                         for r in _rows(low)]
+        if "maximum" in rules:
+            high = column.notna() & (column > rules["maximum"])
+            problems += [(r, name, f"{cell(r)} is above the maximum {rules['maximum']}")
+                         for r in _rows(high)]
+        if "enum" in rules:
+            allowed = pd.Series(rules["enum"]).astype(column.dtype)
+            problems += [(r, name, f"{cell(r)!r} is not one of {rules['enum']}")
+                         for r in _rows(column.notna() & ~column.isin(allowed))]
+        if "pattern" in rules:
+            ok = column.astype("string").str.fullmatch(rules["pattern"]).fillna(True)
+            problems += [(r, name, f"{cell(r)!r} does not match {rules['pattern']}")
+                         for r in _rows(~ok.astype(bool))]
+        if rules.get("unique"):
+            dup = column.notna() & column.duplicated(keep=False)
+            problems += [(r, name, f"{cell(r)!r} is not unique") for r in _rows(dup)]
+    key = schema.get("primaryKey")
+    if key:
+        key = [key] if isinstance(key, str) else key
+        for r in _rows(frame.duplicated(subset=key, keep="first")):
+            values = ", ".join(f"{k}={_py(frame.at[r - 1, k])!r}" for k in key)
+            problems.append((r, "+".join(key), f"duplicate primary key ({values})"))
+    return problems
+
+
+def _check_foreign_keys(frame: pd.DataFrame, schema: dict, base: Path) -> list:
+    problems = []
+    for fk in schema.get("foreignKeys", []):
+        fields = [fk["fields"]] if isinstance(fk["fields"], str) else fk["fields"]
+        ref = fk["reference"]
+        ref_fields = [ref["fields"]] if isinstance(ref["fields"], str) else ref["fields"]
+        target = _load(ref["resource"], base)
+        known = set(map(tuple, target[ref_fields].astype(str).to_numpy()))
+        present = frame[fields].notna().all(axis=1)
+        for i, row in frame.loc[present, fields].astype(str).iterrows():
+            if tuple(row) not in known:
+                problems.append((int(i) + 1, "+".join(fields),
+                                 f"{tuple(row)} not found in resource '{ref['resource']}'"))
+    return problems
+
+
+def _check_rules(frame: pd.DataFrame, res: dict, base: Path) -> list:
+    """``nhsbook:checks``: each row must satisfy a pandas expression."""
+    problems = []
+    for rule in res.get("nhsbook:checks", []):
+        data = frame
+        if "join" in rule:
+            join = rule["join"]
+            other = _load(join["resource"], base)[[join["on"], *join["columns"]]]
+            data = frame.merge(other, on=join["on"], how="left", validate="many_to_one")
+            data.index = frame.index
+        ok = pd.Series(data.eval(rule["expression"]), index=data.index).fillna(False).astype(bool)
+        field = ",".join(rule.get("fields", [])) or None
+        for r in _rows(~ok):
+            shown = {c: _py(data.at[r - 1, c]) for c in rule.get("fields", []) if c in data}
+            problems.append((r, field, f"{rule['message']} ({rule['expression']}; {shown})"))
+    return problems
+
+
+# --------------------------------------------------------------------------- public API
+
+
+@cache
+def _load(name: str, base: Path = DATA) -> pd.DataFrame:
+    res = resource(name, base / "datapackage.json")
+    raw, label = _read_raw(res, base)
+    frame, problems = _typed(raw, res["schema"], label)
+    if not problems:
+        problems = _check_constraints(frame, res["schema"])
+    if not problems:
+        problems = _check_foreign_keys(frame, res["schema"], base)
+    if not problems:
+        problems = _check_rules(frame, res, base)
+    if problems:
+        raise DataValidationError(label, problems)
+    return _plain_dtypes(frame)
+
+
+def load(name: str, base: Path = DATA) -> pd.DataFrame:
+    """A validated copy of resource ``name`` from ``data/datapackage.json``."""
+    return _load(name, Path(base)).copy()
+
+
+def validate_all(base: Path = DATA) -> dict[str, int]:
+    """Validate every resource; return the row count of each."""
+    return {name: len(load(name, base)) for name in resource_names(Path(base) / "datapackage.json")}
+
+
+def clear_cache() -> None:
+    """Forget loaded resources (tests change files on disk)."""
+    _load.cache_clear()
+    _package.cache_clear()
+
+
+def catalogue(base: Path = DATA) -> pd.DataFrame:
+    """One row per resource: name, title, rows, source, licence (for the Data page)."""
+    rows = []
+    for res in package(Path(base) / "datapackage.json")["resources"]:
+        rows.append({
+            "resource": res["name"],
+            "title": res.get("title", ""),
+            "rows": len(load(res["name"], base)),
+            "fields": len(res["schema"]["fields"]),
+            "source": "; ".join(s.get("title", "") for s in res.get("sources", [])),
+            "licence": "; ".join(x.get("title", x.get("name", "")) for x in res.get("licenses", [])),
+            "file": res["path"] if is_remote(res) else f"data/{res['path']}",
+        })
+    return pd.DataFrame(rows)

@@ -1,0 +1,62 @@
+"""The book's chart theme: one colour-blind-safe palette, one font, one size.
+
+Importing :mod:`nhsbook` registers and enables the theme, so every Altair
+chart in every chapter looks the same without per-chart styling.
+"""
+
+import altair as alt
+
+# Okabe & Ito (2008) palette: distinguishable under the common colour-vision
+# deficiencies. Black is left out of categories; it is the text colour.
+PALETTE = [
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#D55E00",  # vermillion
+    "#F0E442",  # yellow
+    "#999999",  # grey
+]
+
+# Named roles, so charts say what a colour means rather than which it is.
+COLOURS = {
+    "primary": PALETTE[0],
+    "secondary": PALETTE[1],
+    "good": PALETTE[2],
+    "bad": PALETTE[5],
+    "neutral": PALETTE[7],
+    "text": "#222222",
+}
+
+# Diverging scheme for signed quantities (agreement, direction of effects),
+# built from the same blue and vermillion.
+DIVERGING = ["#D55E00", "#F4C7A8", "#EEEEEE", "#A6CBE3", "#0072B2"]
+
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+WIDTH = 560
+HEIGHT = 300
+
+
+@alt.theme.register("nhsbook", enable=True)
+def nhsbook_theme() -> alt.theme.ThemeConfig:
+    """Altair theme used throughout the book."""
+    return {
+        "config": {
+            "font": FONT,
+            "view": {"continuousWidth": WIDTH, "continuousHeight": HEIGHT, "stroke": None},
+            "range": {"category": PALETTE, "diverging": DIVERGING},
+            "axis": {
+                "labelFontSize": 12,
+                "titleFontSize": 13,
+                "titleFontWeight": "normal",
+                "labelColor": COLOURS["text"],
+                "titleColor": COLOURS["text"],
+                "gridColor": "#E5E5E5",
+            },
+            "legend": {"labelFontSize": 12, "titleFontSize": 13, "titleFontWeight": "normal"},
+            "header": {"labelFontSize": 12, "titleFontSize": 13},
+            "title": {"fontSize": 15, "anchor": "start", "fontWeight": "normal"},
+            "mark": {"color": PALETTE[0]},
+        }
+    }
