@@ -1,0 +1,158 @@
+"""Every page of the built site in headless Chromium: charts drawn, nothing loaded from outside.
+
+The site is served on 127.0.0.1 and opened with Playwright driving Debian's
+``/usr/bin/chromium``. For every page: each figure holds a rendered ``svg``,
+no request leaves the machine, no request fails, and the console stays clean.
+"""
+
+import functools
+import shutil
+import threading
+from contextlib import contextmanager
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+RENDER_TIMEOUT_MS = 15_000
+
+# Console messages that are harmless and outside the project's control.
+# Each entry: (substring, reason). Keep this list empty unless unavoidable.
+CONSOLE_ALLOWLIST: list[tuple[str, str]] = []
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@contextmanager
+def serve(folder: Path):
+    handler = functools.partial(QuietHandler, directory=str(folder))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
+def browser(chromium_path: str):
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def check_page(chromium, url: str) -> tuple[list[str], dict]:
+    """Open ``url``; return the problems found and a few measurements."""
+    problems: list[str] = []
+    context = chromium.new_context()
+    page = context.new_page()
+
+    def on_request(route):
+        host = urlparse(route.request.url).hostname
+        if route.request.url.startswith("data:") or host in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            problems.append(f"request to another host: {route.request.url}")
+            route.abort()
+
+    def on_console(message):
+        if message.type == "error" and not any(s in message.text for s, _ in CONSOLE_ALLOWLIST):
+            problems.append(f"console error: {message.text}")
+
+    page.route("**/*", on_request)
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.on("requestfailed", lambda r: problems.append(f"failed request: {r.url} ({r.failure})"))
+    page.on("response", lambda r: r.status >= 400 and problems.append(f"HTTP {r.status}: {r.url}"))
+
+    page.goto(url, wait_until="load")
+    figures = page.locator("figure[data-nhsbook-figure]")
+    count = figures.count()
+    first_chart_ms = None
+    if count:
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('figure[data-nhsbook-figure]')]"
+            ".every(f => f.hasAttribute('data-rendered'))",
+            timeout=RENDER_TIMEOUT_MS,
+        )
+        first_chart_ms = page.evaluate(
+            "() => performance.getEntriesByType('navigation')[0] ? performance.now() : null"
+        )
+    for i in range(count):
+        figure = figures.nth(i)
+        fid = figure.get_attribute("data-nhsbook-figure")
+        if figure.get_attribute("data-rendered") != "true":
+            problems.append(f"figure {fid} did not render")
+        elif figure.locator(".nhsbook-chart svg, .nhsbook-chart canvas").count() == 0:
+            problems.append(f"figure {fid} has no svg or canvas")
+        for link in figure.locator("a[download]").all():
+            target = page.url.rsplit("/", 1)[0] + "/" + link.get_attribute("href")
+            status = page.request.get(target).status
+            if status != 200:
+                problems.append(f"figure {fid}: download {link.get_attribute('href')} -> {status}")
+    page.wait_for_load_state("networkidle")
+    context.close()
+    return problems, {"figures": count, "first_chart_ms": first_chart_ms}
+
+
+def pages(site: Path) -> list[str]:
+    return sorted(str(p.relative_to(site)) for p in site.rglob("*.html") if "_static" not in p.parts)
+
+
+def test_every_page_renders_offline_without_errors(site, chromium_path):
+    report = {}
+    with serve(site) as base, browser(chromium_path) as chromium:
+        for name in pages(site):
+            problems, stats = check_page(chromium, f"{base}/{name}")
+            report[name] = stats
+            assert not problems, f"{name}:\n  " + "\n  ".join(problems)
+    assert sum(s["figures"] for s in report.values()) > 0, "no figure found anywhere"
+
+
+def test_a_chart_that_fails_to_render_fails_the_check(site, chromium_path, tmp_path):
+    broken = tmp_path / "html"
+    shutil.copytree(site, broken)
+    page = next(p for p in sorted(broken.rglob("*.html")) if "data-nhsbook-figure" in p.read_text())
+    text = page.read_text()
+    # Break one spec: an encoding channel that Vega-Lite rejects outright.
+    page.write_text(text.replace('"encoding": {', '"encoding": {"x": 42, "nonsense": ', 1))
+    with serve(broken) as base, browser(chromium_path) as chromium:
+        problems, _ = check_page(chromium, f"{base}/{page.relative_to(broken)}")
+    assert any("did not render" in p or "no svg" in p for p in problems), problems
+
+
+def test_a_request_to_another_host_fails_the_check(site, chromium_path, tmp_path):
+    broken = tmp_path / "html"
+    shutil.copytree(site, broken)
+    page = broken / "book" / "intro.html"
+    page.write_text(page.read_text().replace(
+        "</head>", '<script src="https://cdn.example.org/lib.js"></script></head>', 1))
+    with serve(broken) as base, browser(chromium_path) as chromium:
+        problems, _ = check_page(chromium, f"{base}/book/intro.html")
+    assert any("another host" in p for p in problems), problems
+
+
+@pytest.mark.parametrize("limit_kb", [1024])
+def test_pages_stay_small(site, limit_kb):
+    for name in pages(site):
+        size = (site / name).stat().st_size
+        assert size <= limit_kb * 1024, f"{name} is {size / 1024:.0f} kB (> {limit_kb} kB)"
