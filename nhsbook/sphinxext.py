@@ -34,7 +34,7 @@ from nhsbook import figures as figmod
 from nhsbook.paths import FIGURES_URL, ROOT
 
 FINGERPRINT_INPUTS = ["data", "nhsbook", "book/references.bib", "requirements.lock"]
-BUNDLE = f"nhsbook/vega-bundle-{vl_convert.__version__}.js"
+BUNDLE = f"nhsbook/vega-bundle-{vl_convert.__version__}-1.js"
 CACHE_NAME = ".jupyter_cache"
 
 
@@ -72,7 +72,10 @@ def on_config_inited(app, config):
     bundle = static / BUNDLE
     if not bundle.exists():
         bundle.parent.mkdir(parents=True, exist_ok=True)
-        bundle.write_text(vl_convert.javascript_bundle(), encoding="utf-8")
+        # Wrapped in a function: the bundle's top-level names (e.g. "_") must not
+        # collide with the theme's globals; it exports window.vegaEmbed itself.
+        code = vl_convert.javascript_bundle()
+        bundle.write_text(f"(function () {{\n{code}\n}})();\n", encoding="utf-8")
     config.html_static_path = [
         *config.html_static_path,
         str(Path(__file__).parent / "static"),

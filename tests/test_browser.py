@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
 CHROMIUM_ARGS = [
@@ -89,14 +90,15 @@ def check_page(chromium, url: str) -> tuple[list[str], dict]:
     count = figures.count()
     first_chart_ms = None
     if count:
-        page.wait_for_function(
-            "() => [...document.querySelectorAll('figure[data-nhsbook-figure]')]"
-            ".every(f => f.hasAttribute('data-rendered'))",
-            timeout=RENDER_TIMEOUT_MS,
-        )
-        first_chart_ms = page.evaluate(
-            "() => performance.getEntriesByType('navigation')[0] ? performance.now() : null"
-        )
+        try:
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('figure[data-nhsbook-figure]')]"
+                ".every(f => f.hasAttribute('data-rendered'))",
+                timeout=RENDER_TIMEOUT_MS,
+            )
+        except PlaywrightTimeout:
+            problems.append(f"figures still not drawn after {RENDER_TIMEOUT_MS} ms")
+        first_chart_ms = page.evaluate("() => performance.now()")
     for i in range(count):
         figure = figures.nth(i)
         fid = figure.get_attribute("data-nhsbook-figure")

@@ -7,6 +7,11 @@
   function draw(figure) {
     var payload = JSON.parse(figure.querySelector("script.nhsbook-figure-data").textContent);
     var target = figure.querySelector(".nhsbook-chart");
+    if (typeof window.vegaEmbed !== "function") {
+      figure.setAttribute("data-rendered", "error");
+      console.error("Figure " + payload.id + ": vega-embed is not loaded");
+      return;
+    }
     return window
       .vegaEmbed(target, payload.spec, { renderer: "svg", actions: false })
       .then(function () { figure.setAttribute("data-rendered", "true"); })
