@@ -1,0 +1,109 @@
+"""Figures regenerate from data/ and match their committed snapshots; the check can fail."""
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, build, copy_project
+
+from nhsbook.paths import FIGURES_URL, SNAPSHOTS
+from nhsbook.snapshots import compare, read_specs
+
+# The data file changed on purpose, the row and column changed, and a figure drawn from it.
+MUTATION = {"file": "survey_means.csv", "row": 0, "column": "mean", "figure": "goals-table2-trends"}
+VEGA_MIME = ("application/vnd.vegalite", "application/vnd.vega")
+
+
+def executed_notebooks(build_dir: Path) -> list[Path]:
+    return sorted((build_dir / "jupyter_execute").rglob("*.ipynb"))
+
+
+def glued_values(build_dir: Path) -> dict[str, str]:
+    """``{page:name: text}`` for every value glued with myst-nb's ``glue``."""
+    values = {}
+    for path in executed_notebooks(build_dir):
+        for cell in json.loads(path.read_text())["cells"]:
+            for output in cell.get("outputs", []):
+                name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+                if name:
+                    values[f"{path.stem}:{name}"] = "".join(output["data"].get("text/plain", ""))
+    return values
+
+
+def test_built_figures_match_snapshots(site):
+    problems = compare(site / FIGURES_URL)
+    assert not problems, "\n".join(problems)
+
+
+def test_every_figure_has_its_downloads_and_index_entry(site):
+    folder = site / FIGURES_URL
+    index = {entry["id"]: entry for entry in json.loads((folder / "index.json").read_text())}
+    for fid in read_specs(folder):
+        for ext in ("csv", "svg"):
+            assert (folder / f"{fid}.{ext}").stat().st_size > 0, f"{fid}.{ext} missing"
+        entry = index[fid]
+        assert entry["alt"].strip() and entry["caption"].strip() and entry["source"], fid
+
+
+def test_a_figure_without_snapshot_fails(site, tmp_path):
+    snapshots = tmp_path / "snapshots"
+    shutil.copytree(SNAPSHOTS, snapshots)
+    dropped = sorted(snapshots.glob("*.vl.json"))[0]
+    dropped.unlink()
+    problems = compare(site / FIGURES_URL, snapshots)
+    fid = dropped.name.removesuffix(".vl.json")
+    assert problems == [f"figure {fid}: no snapshot in {snapshots} (run `make figures`)"]
+
+
+def test_a_snapshot_without_figure_fails(site, tmp_path):
+    snapshots = tmp_path / "snapshots"
+    shutil.copytree(SNAPSHOTS, snapshots)
+    (snapshots / "retired-figure.vl.json").write_text("{}")
+    problems = compare(site / FIGURES_URL, snapshots)
+    assert problems == ["figure retired-figure: snapshot exists but the book no longer makes this figure"]
+
+
+def test_every_chart_goes_through_show_figure(site):
+    """No chapter output may carry a chart other than through nhsbook.show_figure."""
+    offenders = []
+    for path in executed_notebooks(ROOT / "_build"):
+        for i, cell in enumerate(json.loads(path.read_text())["cells"]):
+            for output in cell.get("outputs", []):
+                data = output.get("data", {})
+                html = "".join(data.get("text/html", ""))
+                if any(m.startswith(VEGA_MIME) for m in data) or (
+                    "vegaEmbed" in html or "vega-embed" in html
+                ) and "data-nhsbook-figure" not in html:
+                    offenders.append(f"{path.relative_to(ROOT)} cell {i}")
+    assert not offenders, f"charts displayed without show_figure: {offenders}"
+
+
+def test_changed_data_fails_the_check_naming_the_figure(site, tmp_path):
+    project = copy_project(tmp_path / "project", with_build=True)
+    data_file = project / "data" / MUTATION["file"]
+    with data_file.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    value = float(rows[MUTATION["row"]][MUTATION["column"]])
+    rows[MUTATION["row"]][MUTATION["column"]] = f"{value + 0.01:.2f}"
+    with data_file.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    result = build(project)
+    assert result.returncode == 0, result.stdout[-3000:]
+    problems = compare(project / "_build" / "html" / FIGURES_URL)
+    assert any(p.startswith(f"figure {MUTATION['figure']}: differs") for p in problems), problems
+    assert f"{value + 0.01:.2f}" in "\n".join(problems), "the report should show the new value"
+
+
+@pytest.mark.skipif(not SNAPSHOTS.exists(), reason="no snapshots yet")
+def test_two_builds_give_identical_specs_and_glued_values(site, tmp_path):
+    project = copy_project(tmp_path / "project")  # no caches: everything executes again
+    result = build(project)
+    assert result.returncode == 0, result.stdout[-3000:]
+    first, second = site / FIGURES_URL, project / "_build" / "html" / FIGURES_URL
+    for spec in sorted(first.glob("*.vl.json")):
+        assert spec.read_bytes() == (second / spec.name).read_bytes(), f"{spec.name} differs"
+    assert glued_values(ROOT / "_build") == glued_values(project / "_build")
