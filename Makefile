@@ -21,14 +21,14 @@ test: $(STAMP)
 lab: $(STAMP)
 	cd chapters && $(BIN)/jupyter lab
 
-figures: $(STAMP)
+figures: book
 	$(BIN)/python -m nhsbook.snapshots --update
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 lint: $(STAMP)
-	$(BIN)/ruff check .
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
 venv: $(STAMP)
 

@@ -24,7 +24,9 @@ default ``../shared/data`` beside the repository when it exists) or downloaded
 with pooch, and their sha256 is checked either way.
 """
 
+import csv
 import hashlib
+import io
 import json
 import os
 import re
@@ -163,9 +165,38 @@ def _read_raw(res: dict, base: Path) -> tuple[pd.DataFrame, str]:
         frame = pyreadr.read_r(str(path))[res["nhsbook:object"]]
         frame = frame.astype(object).where(frame.notna(), "").astype(str)
         return frame.reset_index(drop=True), label
-    if not path.read_text(encoding="utf-8").strip():
+    return _read_csv(path, label), label
+
+
+def _read_csv(path: Path, label: str) -> pd.DataFrame:
+    """A CSV file as a frame of strings; ragged or blank rows and repeated columns are errors.
+
+    (``pandas.read_csv`` would raise a bare ParserError for a row with too many cells, take the
+    first column as the index if every row had one cell too many, pad short rows and skip blank
+    lines, shifting the row numbers in messages.)
+    """
+    text = path.read_text(encoding="utf-8").removeprefix("\ufeff")
+    if not text.strip():
         raise DataValidationError(label, [(None, None, "file is empty (no header row)")])
-    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8"), label
+    header, *records = csv.reader(io.StringIO(text, newline=""))
+    problems = [
+        (None, name, "column name appears more than once in the header")
+        for name in sorted({n for n in header if header.count(n) > 1})
+    ]
+    problems += [
+        (
+            row,
+            None,
+            f"has {len(cells)} cells but the header has {len(header)} columns"
+            if cells
+            else "blank row",
+        )
+        for row, cells in enumerate(records, start=1)
+        if len(cells) != len(header)
+    ]
+    if problems:
+        raise DataValidationError(label, problems)
+    return pd.DataFrame(records, columns=header, dtype=str)
 
 
 # --------------------------------------------------------------------------- types
@@ -201,10 +232,14 @@ def _typed(frame: pd.DataFrame, schema: dict, label: str) -> tuple[pd.DataFrame,
     problems = []
     names = [f["name"] for f in schema["fields"]]
     header = list(frame.columns)
-    problems += [(None, n, f"column is missing from the header (found: {header})")
-                 for n in names if n not in header]
-    problems += [(None, n, "column is not described in datapackage.json")
-                 for n in header if n not in names]
+    problems += [
+        (None, n, f"column is missing from the header (found: {header})")
+        for n in names
+        if n not in header
+    ]
+    problems += [
+        (None, n, "column is not described in datapackage.json") for n in header if n not in names
+    ]
     if problems:
         raise DataValidationError(label, problems)
     missing = set(schema.get("missingValues", [""]))
@@ -259,20 +294,26 @@ def _check_constraints(frame: pd.DataFrame, schema: dict) -> list:
             problems += [(r, name, "value is required") for r in _rows(column.isna())]
         if "minimum" in rules:
             low = column.notna() & (column < rules["minimum"])
-            problems += [(r, name, f"{cell(r)} is below the minimum {rules['minimum']}")
-                         for r in _rows(low)]
+            problems += [
+                (r, name, f"{cell(r)} is below the minimum {rules['minimum']}") for r in _rows(low)
+            ]
         if "maximum" in rules:
             high = column.notna() & (column > rules["maximum"])
-            problems += [(r, name, f"{cell(r)} is above the maximum {rules['maximum']}")
-                         for r in _rows(high)]
+            problems += [
+                (r, name, f"{cell(r)} is above the maximum {rules['maximum']}") for r in _rows(high)
+            ]
         if "enum" in rules:
             allowed = pd.Series(rules["enum"]).astype(column.dtype)
-            problems += [(r, name, f"{cell(r)!r} is not one of {rules['enum']}")
-                         for r in _rows(column.notna() & ~column.isin(allowed))]
+            problems += [
+                (r, name, f"{cell(r)!r} is not one of {rules['enum']}")
+                for r in _rows(column.notna() & ~column.isin(allowed))
+            ]
         if "pattern" in rules:
             ok = column.astype("string").str.fullmatch(rules["pattern"]).fillna(True)
-            problems += [(r, name, f"{cell(r)!r} does not match {rules['pattern']}")
-                         for r in _rows(~ok.astype(bool))]
+            problems += [
+                (r, name, f"{cell(r)!r} does not match {rules['pattern']}")
+                for r in _rows(~ok.astype(bool))
+            ]
         if rules.get("unique"):
             dup = column.notna() & column.duplicated(keep=False)
             problems += [(r, name, f"{cell(r)!r} is not unique") for r in _rows(dup)]
@@ -296,8 +337,13 @@ def _check_foreign_keys(frame: pd.DataFrame, schema: dict, base: Path) -> list:
         present = frame[fields].notna().all(axis=1)
         for i, row in frame.loc[present, fields].astype(str).iterrows():
             if tuple(row) not in known:
-                problems.append((int(i) + 1, "+".join(fields),
-                                 f"{tuple(row)} not found in resource '{ref['resource']}'"))
+                problems.append(
+                    (
+                        int(i) + 1,
+                        "+".join(fields),
+                        f"{tuple(row)} not found in resource '{ref['resource']}'",
+                    )
+                )
     return problems
 
 
@@ -358,13 +404,17 @@ def catalogue(base: Path = DATA) -> pd.DataFrame:
     """One row per resource: name, title, rows, source, licence (for the Data page)."""
     rows = []
     for res in package(Path(base) / "datapackage.json")["resources"]:
-        rows.append({
-            "resource": res["name"],
-            "title": res.get("title", ""),
-            "rows": len(load(res["name"], base)),
-            "fields": len(res["schema"]["fields"]),
-            "source": "; ".join(s.get("title", "") for s in res.get("sources", [])),
-            "licence": "; ".join(x.get("title", x.get("name", "")) for x in res.get("licenses", [])),
-            "file": res["path"] if is_remote(res) else f"data/{res['path']}",
-        })
+        rows.append(
+            {
+                "resource": res["name"],
+                "title": res.get("title", ""),
+                "rows": len(load(res["name"], base)),
+                "fields": len(res["schema"]["fields"]),
+                "source": "; ".join(s.get("title", "") for s in res.get("sources", [])),
+                "licence": "; ".join(
+                    x.get("title", x.get("name", "")) for x in res.get("licenses", [])
+                ),
+                "file": res["path"] if is_remote(res) else f"data/{res['path']}",
+            }
+        )
     return pd.DataFrame(rows)

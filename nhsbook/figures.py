@@ -90,8 +90,12 @@ def show_figure(
         display(HTML(figure_html(payload)))
     else:
         display(described)
-        display(HTML(f"<p><em>{html.escape(payload['caption'])}</em> Source: "
-                     f"{html.escape(payload['citation'])} {html.escape(locator)}</p>"))
+        display(
+            HTML(
+                f"<p><em>{html.escape(payload['caption'])}</em> Source: "
+                f"{html.escape(payload['citation'])} {html.escape(locator)}</p>"
+            )
+        )
 
 
 def parse_figures(page_html: str) -> list[dict]:

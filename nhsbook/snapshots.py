@@ -25,7 +25,9 @@ MAX_DIFFERENCES = 12
 
 def read_specs(folder: Path) -> dict[str, dict]:
     """``{figure id: spec}`` for every ``<id>.vl.json`` in ``folder``."""
-    return {p.name.removesuffix(SUFFIX): json.loads(p.read_text()) for p in folder.glob(f"*{SUFFIX}")}
+    return {
+        p.name.removesuffix(SUFFIX): json.loads(p.read_text()) for p in folder.glob(f"*{SUFFIX}")
+    }
 
 
 def normalise(spec: dict) -> dict:
@@ -51,8 +53,11 @@ def differences(old, new, path: str = "") -> list[str]:
                 out += differences(old[key], new[key], where)
         return out
     if isinstance(old, list) and isinstance(new, list):
-        out = [line for i, (a, b) in enumerate(zip(old, new, strict=False))
-               for line in differences(a, b, f"{path}[{i}]")]
+        out = [
+            line
+            for i, (a, b) in enumerate(zip(old, new, strict=False))
+            for line in differences(a, b, f"{path}[{i}]")
+        ]
         if len(old) != len(new):
             out.append(f"{path}: {len(old)} items -> {len(new)} items")
         return out
@@ -76,7 +81,11 @@ def compare(built: Path, snapshots: Path = SNAPSHOTS) -> list[str]:
         lines = differences(normalise(old[fid]), normalise(new[fid]))
         if lines:
             shown = "\n    ".join(lines[:MAX_DIFFERENCES])
-            more = f"\n    ... {len(lines) - MAX_DIFFERENCES} more" if len(lines) > MAX_DIFFERENCES else ""
+            more = (
+                f"\n    ... {len(lines) - MAX_DIFFERENCES} more"
+                if len(lines) > MAX_DIFFERENCES
+                else ""
+            )
             problems.append(f"figure {fid}: differs from its snapshot\n    {shown}{more}")
     return problems
 

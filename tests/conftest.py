@@ -10,8 +10,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
-COPY_IGNORE = shutil.ignore_patterns(".venv", "_build", ".git", "__pycache__", ".pytest_cache",
-                                     ".ruff_cache", "bench")
+COPY_IGNORE = shutil.ignore_patterns(
+    ".venv", "_build", ".git", "__pycache__", ".pytest_cache", ".ruff_cache", "bench"
+)
 
 
 def build(srcdir: Path, timeout: int = 900) -> subprocess.CompletedProcess:
@@ -20,7 +21,11 @@ def build(srcdir: Path, timeout: int = 900) -> subprocess.CompletedProcess:
     env.pop("NHSBOOK_BUILD", None)
     return subprocess.run(
         [str(JUPYTER_BOOK), "build", str(srcdir), "--warningiserror", "--keep-going"],
-        cwd=srcdir, env=env, capture_output=True, text=True, timeout=timeout,
+        cwd=srcdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 
@@ -28,8 +33,11 @@ def copy_project(dest: Path, with_build: bool = False) -> Path:
     """A copy of the project (optionally with its build caches) to break on purpose."""
     shutil.copytree(ROOT, dest, ignore=COPY_IGNORE)
     if with_build and (ROOT / "_build").exists():
-        shutil.copytree(ROOT / "_build", dest / "_build",
-                        ignore=shutil.ignore_patterns("html", "jupyter_execute"))
+        shutil.copytree(
+            ROOT / "_build",
+            dest / "_build",
+            ignore=shutil.ignore_patterns("html", "jupyter_execute"),
+        )
     return dest
 
 
@@ -37,7 +45,9 @@ def copy_project(dest: Path, with_build: bool = False) -> Path:
 def site() -> Path:
     """The built HTML book (``_build/html``), built once per session; cached outputs reused."""
     result = build(ROOT)
-    assert result.returncode == 0, f"book build failed:\n{result.stdout[-5000:]}\n{result.stderr[-5000:]}"
+    assert result.returncode == 0, (
+        f"book build failed:\n{result.stdout[-5000:]}\n{result.stderr[-5000:]}"
+    )
     return ROOT / "_build" / "html"
 
 

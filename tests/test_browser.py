@@ -117,7 +117,9 @@ def check_page(chromium, url: str) -> tuple[list[str], dict]:
 
 
 def pages(site: Path) -> list[str]:
-    return sorted(str(p.relative_to(site)) for p in site.rglob("*.html") if "_static" not in p.parts)
+    return sorted(
+        str(p.relative_to(site)) for p in site.rglob("*.html") if "_static" not in p.parts
+    )
 
 
 def test_every_page_renders_offline_without_errors(site, chromium_path):
@@ -146,8 +148,11 @@ def test_a_request_to_another_host_fails_the_check(site, chromium_path, tmp_path
     broken = tmp_path / "html"
     shutil.copytree(site, broken)
     page = broken / "book" / "intro.html"
-    page.write_text(page.read_text().replace(
-        "</head>", '<script src="https://cdn.example.org/lib.js"></script></head>', 1))
+    page.write_text(
+        page.read_text().replace(
+            "</head>", '<script src="https://cdn.example.org/lib.js"></script></head>', 1
+        )
+    )
     with serve(broken) as base, browser(chromium_path) as chromium:
         problems, _ = check_page(chromium, f"{base}/book/intro.html")
     assert any("another host" in p for p in problems), problems

@@ -9,7 +9,9 @@ def test_environment_yml_pins_the_same_versions_as_the_lock():
     lock = lock_pins(ROOT / "requirements.lock")
     env = environment_pins(ROOT / "environment.yml")
     assert lock, "no pins found in requirements.lock"
-    differ = {p: (lock.get(p), env.get(p)) for p in lock.keys() | env.keys() if lock.get(p) != env.get(p)}
+    differ = {
+        p: (lock.get(p), env.get(p)) for p in lock.keys() | env.keys() if lock.get(p) != env.get(p)
+    }
     assert not differ, f"lock vs environment.yml differ (run `make lock`): {differ}"
 
 

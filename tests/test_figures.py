@@ -62,7 +62,9 @@ def test_a_snapshot_without_figure_fails(site, tmp_path):
     shutil.copytree(SNAPSHOTS, snapshots)
     (snapshots / "retired-figure.vl.json").write_text("{}")
     problems = compare(site / FIGURES_URL, snapshots)
-    assert problems == ["figure retired-figure: snapshot exists but the book no longer makes this figure"]
+    assert problems == [
+        "figure retired-figure: snapshot exists but the book no longer makes this figure"
+    ]
 
 
 def test_every_chart_goes_through_show_figure(site):
@@ -73,9 +75,11 @@ def test_every_chart_goes_through_show_figure(site):
             for output in cell.get("outputs", []):
                 data = output.get("data", {})
                 html = "".join(data.get("text/html", ""))
-                if any(m.startswith(VEGA_MIME) for m in data) or (
-                    "vegaEmbed" in html or "vega-embed" in html
-                ) and "data-nhsbook-figure" not in html:
+                if (
+                    any(m.startswith(VEGA_MIME) for m in data)
+                    or ("vegaEmbed" in html or "vega-embed" in html)
+                    and "data-nhsbook-figure" not in html
+                ):
                     offenders.append(f"{path.relative_to(ROOT)} cell {i}")
     assert not offenders, f"charts displayed without show_figure: {offenders}"
 
