@@ -1,6 +1,7 @@
 # Two commands do everything (see README.md):
 #   make book   build the HTML book into _build/html
 #   make test   run the test suite (builds the book too)
+#   make lab    open the chapters in JupyterLab (students, reviewers)
 # Both create the virtual environment .venv from requirements.lock if needed.
 
 PYTHON ?= python3
@@ -19,7 +20,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lab: $(STAMP)
-	cd chapters && $(BIN)/jupyter lab
+	cd chapters && $(BIN)/jupyter lab $(LAB_ARGS)
 
 figures: book
 	$(BIN)/python -m nhsbook.snapshots --update
