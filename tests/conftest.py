@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from nhsbook.data import MIRROR_ENV, mirror_dir
+
 ROOT = Path(__file__).resolve().parents[1]
 JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
 COPY_IGNORE = shutil.ignore_patterns(
@@ -19,6 +21,8 @@ def build(srcdir: Path, timeout: int = 900) -> subprocess.CompletedProcess:
     """``jupyter-book build`` exactly as ``make book`` runs it (warnings are errors)."""
     env = {**os.environ, "PYTHONPATH": str(srcdir)}
     env.pop("NHSBOOK_BUILD", None)
+    if mirror_dir() is not None:  # copies in tmp/ still read the same third-party mirror
+        env.setdefault(MIRROR_ENV, str(mirror_dir()))
     return subprocess.run(
         [str(JUPYTER_BOOK), "build", str(srcdir), "--warningiserror", "--keep-going"],
         cwd=srcdir,
@@ -27,6 +31,11 @@ def build(srcdir: Path, timeout: int = 900) -> subprocess.CompletedProcess:
         text=True,
         timeout=timeout,
     )
+
+
+def tail(result: subprocess.CompletedProcess, chars: int = 4000) -> str:
+    """The end of a build's output, for assertion messages."""
+    return f"{result.stdout[-chars:]}\n--- stderr ---\n{result.stderr[-chars:]}"
 
 
 def copy_project(dest: Path, with_build: bool = False) -> Path:
@@ -45,9 +54,7 @@ def copy_project(dest: Path, with_build: bool = False) -> Path:
 def site() -> Path:
     """The built HTML book (``_build/html``), built once per session; cached outputs reused."""
     result = build(ROOT)
-    assert result.returncode == 0, (
-        f"book build failed:\n{result.stdout[-5000:]}\n{result.stderr[-5000:]}"
-    )
+    assert result.returncode == 0, f"book build failed:\n{tail(result)}"
     return ROOT / "_build" / "html"
 
 

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, build, copy_project
+from conftest import ROOT, build, copy_project, tail
 
 from nhsbook.paths import FIGURES_URL, SNAPSHOTS
 from nhsbook.snapshots import compare, read_specs
@@ -96,7 +96,7 @@ def test_changed_data_fails_the_check_naming_the_figure(site, tmp_path):
         writer.writeheader()
         writer.writerows(rows)
     result = build(project)
-    assert result.returncode == 0, result.stdout[-3000:]
+    assert result.returncode == 0, tail(result)
     problems = compare(project / "_build" / "html" / FIGURES_URL)
     assert any(p.startswith(f"figure {MUTATION['figure']}: differs") for p in problems), problems
     assert f"{value + 0.01:.2f}" in "\n".join(problems), "the report should show the new value"
@@ -106,7 +106,7 @@ def test_changed_data_fails_the_check_naming_the_figure(site, tmp_path):
 def test_two_builds_give_identical_specs_and_glued_values(site, tmp_path):
     project = copy_project(tmp_path / "project")  # no caches: everything executes again
     result = build(project)
-    assert result.returncode == 0, result.stdout[-3000:]
+    assert result.returncode == 0, tail(result)
     first, second = site / FIGURES_URL, project / "_build" / "html" / FIGURES_URL
     for spec in sorted(first.glob("*.vl.json")):
         assert spec.read_bytes() == (second / spec.name).read_bytes(), f"{spec.name} differs"
