@@ -1,0 +1,152 @@
+"""The synthesis data: documents, findings, claims, CERQual ratings, levers and statements.
+
+Each resource validates; every row cites a bibliography key; claim lists point at real claims;
+the overall CERQual levels follow the rule the synthesis chapter states; the lever mapping
+agrees with framework_items; and damaged copies fail loudly.
+"""
+
+import csv
+import shutil
+
+import pandas as pd
+import pytest
+
+import nhsbook
+from nhsbook import data, references
+from nhsbook.paths import DATA
+
+RESOURCES = ["documents", "findings", "claims", "cerqual", "finding_levers", "synthesis_statements"]
+BIB = references.keys()
+LEVELS = ["high", "moderate", "low", "very low"]
+PENALTY = {
+    "no or very minor concerns": 0,
+    "minor concerns": 0,
+    "moderate concerns": 1,
+    "serious concerns": 2,
+}
+COMPONENTS = ["methodological limitations", "coherence", "adequacy", "relevance"]
+
+
+def ids(column: pd.Series) -> pd.Series:
+    return column.str.split(";").explode()
+
+
+@pytest.fixture
+def data_copy(tmp_path):
+    data.clear_cache()
+    base = tmp_path / "data"
+    shutil.copytree(DATA, base)
+    yield base
+    data.clear_cache()
+
+
+def edit(base, name, claim_row, field, value):
+    path = base / f"{name}.csv"
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    rows[claim_row][rows[0].index(field)] = value
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
+
+
+@pytest.mark.parametrize("name", RESOURCES)
+def test_resource_validates_and_cites(name):
+    frame = nhsbook.load(name)
+    assert len(frame) > 0
+    assert frame["source"].isin(BIB).all()
+    assert frame["locator"].str.strip().ne("").all()
+    res = data.resource(name)
+    assert res["path"] == f"{name}.csv"
+    assert all(f.get("description") for f in res["schema"]["fields"])
+
+
+def test_row_counts():
+    counts = {name: len(nhsbook.load(name)) for name in RESOURCES}
+    assert counts["documents"] == 5
+    assert counts["findings"] == 5
+    assert counts["claims"] >= 60
+    assert counts["cerqual"] == 5 * 5
+
+
+def test_documents_cover_the_bibliography_sources():
+    documents = nhsbook.load("documents")
+    claims = nhsbook.load("claims")
+    assert set(documents["doc"]) == set(claims["source"])
+    related = documents["relates_to"].dropna()
+    assert related.isin(documents["doc"]).all()
+
+
+def test_claim_lists_point_at_claims():
+    known = set(nhsbook.load("claims")["claim_id"])
+    for name in ["cerqual", "synthesis_statements"]:
+        cited = ids(nhsbook.load(name)["claim_ids"])
+        assert cited.isin(known).all(), f"{name}: unknown claims {sorted(set(cited) - known)}"
+
+
+def test_every_statement_kind_present():
+    kinds = set(nhsbook.load("synthesis_statements")["kind"])
+    assert kinds == {"supported", "not supported", "open question"}
+
+
+def test_cerqual_complete_and_overall_follows_the_rule():
+    cerqual = nhsbook.load("cerqual")
+    findings = set(nhsbook.load("findings")["finding"])
+    assert set(cerqual["finding"]) == findings
+    for finding, rows in cerqual.groupby("finding"):
+        ratings = rows.set_index("component")["rating"]
+        assert set(ratings.index) == {*COMPONENTS, "overall"}, finding
+        parts = ratings[COMPONENTS]
+        down = parts.map(PENALTY).sum() + int((parts == "minor concerns").sum() >= 3)
+        assert ratings["overall"] == LEVELS[min(down, 3)], finding
+
+
+def test_levers_match_framework_items():
+    levers = nhsbook.load("finding_levers")
+    items = nhsbook.load("framework_items")
+    merged = levers.merge(items, on=["list_id", "item_no"], suffixes=("", "_item"))
+    assert len(merged) == len(levers)
+    assert (merged["source"] == merged["source_item"]).all()
+    assert (merged["locator"] == merged["locator_item"]).all()
+    lists = set(levers["list_id"])
+    every_item = items[items["list_id"].isin(lists)]
+    assert len(
+        every_item[["list_id", "item_no"]].merge(levers[["list_id", "item_no"]]).drop_duplicates()
+    ) == len(every_item), "every lever should be linked to at least one finding"
+
+
+def test_method_claims_have_no_finding():
+    claims = nhsbook.load("claims")
+    assert claims.loc[claims["about"] == "method", "finding"].isna().all()
+    assert claims.loc[claims["about"] == "finding", "finding"].notna().all()
+
+
+def test_prefix_must_match_source(data_copy):
+    edit(data_copy, "claims", 1, "source", "mountford2013")  # DW01 attributed to the editorial
+    with pytest.raises(data.DataValidationError, match=r"claims\.csv, row 1 .*claim_id prefix"):
+        data.load("claims", base=data_copy)
+
+
+def test_unknown_evidence_kind_fails(data_copy):
+    edit(data_copy, "claims", 3, "evidence_kinds", "interviews;hearsay")
+    with pytest.raises(data.DataValidationError, match=r"row 3 .*field 'evidence_kinds'"):
+        data.load("claims", base=data_copy)
+
+
+def test_long_quote_fails(data_copy):
+    edit(data_copy, "claims", 2, "quote", " ".join(["word"] * 31))
+    with pytest.raises(data.DataValidationError, match=r"row 2 .*at most 30 words"):
+        data.load("claims", base=data_copy)
+
+
+def test_lever_must_exist(data_copy):
+    edit(data_copy, "finding_levers", 1, "item_no", "9")
+    with pytest.raises(data.DataValidationError, match=r"not found in resource 'framework_items'"):
+        data.load("finding_levers", base=data_copy)
+
+
+def test_overall_row_needs_a_level(data_copy):
+    rows = list(csv.reader((data_copy / "cerqual.csv").open(encoding="utf-8")))
+    row = next(i for i, r in enumerate(rows) if r[1] == "overall")
+    edit(data_copy, "cerqual", row, "rating", "minor concerns")
+    with pytest.raises(data.DataValidationError, match=r"overall row takes a confidence level"):
+        data.load("cerqual", base=data_copy)
