@@ -1,5 +1,6 @@
 """Shared fixtures: one book build per test session, and throw-away project copies."""
 
+import csv
 import os
 import shutil
 import subprocess
@@ -8,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from nhsbook import data
 from nhsbook.data import MIRROR_ENV, mirror_dir
+from nhsbook.paths import DATA
 
 ROOT = Path(__file__).resolve().parents[1]
 JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
@@ -67,3 +70,39 @@ def chromium_path() -> str:
             pytest.fail(f"{path} not found: CI must install Debian's chromium (see .ci/run)")
         pytest.skip(f"{path} not found: install Debian's chromium to run the browser tests")
     return path
+
+
+# --------------------------------------------------------------------------- damaged data copies
+
+
+@pytest.fixture
+def fresh():
+    """Empty the loader's caches before and after a test that changes files or settings."""
+    data.clear_cache()
+    yield
+    data.clear_cache()
+
+
+@pytest.fixture
+def data_copy(tmp_path, fresh):
+    """A scratch copy of data/ to damage."""
+    base = tmp_path / "data"
+    shutil.copytree(DATA, base)
+    return base
+
+
+def read_rows(base: Path, name: str) -> list[list[str]]:
+    with open(base / f"{name}.csv", encoding="utf-8", newline="") as f:
+        return list(csv.reader(f))
+
+
+def write_rows(base: Path, name: str, rows: list[list[str]]) -> None:
+    with open(base / f"{name}.csv", "w", encoding="utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
+
+
+def set_cell(base: Path, name: str, row: int, field: str, value: str) -> None:
+    """Set one cell: ``row`` counts data rows from 1, as the loader's messages do."""
+    rows = read_rows(base, name)
+    rows[row][rows[0].index(field)] = value
+    write_rows(base, name, rows)

@@ -13,14 +13,13 @@ Third-party resources are read from the local mirror ($NHSBOOK_DATA_MIRROR or ..
 without one they are skipped, except on CI (CI=true), where they are downloaded and must pass.
 """
 
-import csv
 import os
 import re
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import read_rows, set_cell, write_rows
 
 import nhsbook
 from nhsbook import data, references
@@ -49,39 +48,6 @@ def _need(name: str) -> None:
             f"{_remote_file(name)} is not in the data mirror (set ${data.MIRROR_ENV}); "
             "it is downloaded and tested on CI"
         )
-
-
-@pytest.fixture
-def fresh():
-    """Empty the loader's caches before and after a test that changes files or settings."""
-    data.clear_cache()
-    yield
-    data.clear_cache()
-
-
-@pytest.fixture
-def data_copy(tmp_path, fresh):
-    """A scratch copy of data/ to damage."""
-    base = tmp_path / "data"
-    shutil.copytree(DATA, base)
-    return base
-
-
-def _read(base: Path, name: str) -> list[list[str]]:
-    with open(base / f"{name}.csv", encoding="utf-8", newline="") as f:
-        return list(csv.reader(f))
-
-
-def _write(base: Path, name: str, rows: list[list[str]]) -> None:
-    with open(base / f"{name}.csv", "w", encoding="utf-8", newline="") as f:
-        csv.writer(f, lineterminator="\n").writerows(rows)
-
-
-def _set(base: Path, name: str, row: int, field: str, value: str) -> None:
-    """Set one cell: ``row`` counts data rows from 1, as the loader's messages do."""
-    rows = _read(base, name)
-    rows[row][rows[0].index(field)] = value
-    _write(base, name, rows)
 
 
 def _fails(name: str, base: Path, *fragments: str) -> str:
@@ -180,8 +146,8 @@ def test_package_metadata():
 
 
 def test_missing_column(data_copy):
-    rows = [r[:2] + r[3:] for r in _read(data_copy, "survey_means")]  # drop 'mean'
-    _write(data_copy, "survey_means", rows)
+    rows = [r[:2] + r[3:] for r in read_rows(data_copy, "survey_means")]  # drop 'mean'
+    write_rows(data_copy, "survey_means", rows)
     _fails(
         "survey_means",
         data_copy,
@@ -192,13 +158,15 @@ def test_missing_column(data_copy):
 
 
 def test_extra_column(data_copy):
-    rows = _read(data_copy, "survey_items")
-    _write(data_copy, "survey_items", [r + ["x"] for r in rows[:1]] + [r + [""] for r in rows[1:]])
+    rows = read_rows(data_copy, "survey_items")
+    write_rows(
+        data_copy, "survey_items", [r + ["x"] for r in rows[:1]] + [r + [""] for r in rows[1:]]
+    )
     _fails("survey_items", data_copy, "survey_items.csv", "field 'x'", "not described")
 
 
 def test_non_numeric_mean(data_copy):
-    _set(data_copy, "survey_means", 4, "mean", "high")
+    set_cell(data_copy, "survey_means", 4, "mean", "high")
     _fails(
         "survey_means",
         data_copy,
@@ -210,9 +178,9 @@ def test_non_numeric_mean(data_copy):
 
 
 def test_mean_outside_scale(data_copy):
-    rows = _read(data_copy, "survey_means")
+    rows = read_rows(data_copy, "survey_means")
     row = next(i for i, r in enumerate(rows) if r[0] == "ward_clean" and r[1] == "2011")
-    _set(data_copy, "survey_means", row, "mean", "4.63")  # the inpatient scale is 1-4
+    set_cell(data_copy, "survey_means", row, "mean", "4.63")  # the inpatient scale is 1-4
     _fails(
         "survey_means",
         data_copy,
@@ -225,15 +193,15 @@ def test_mean_outside_scale(data_copy):
 
 
 def test_percent_item_outside_scale(data_copy):
-    rows = _read(data_copy, "survey_means")
+    rows = read_rows(data_copy, "survey_means")
     row = next(i for i, r in enumerate(rows) if r[0] == "doctors_clean_hands")
-    _set(data_copy, "survey_means", row, "mean", "101")
+    set_cell(data_copy, "survey_means", row, "mean", "101")
     _fails("survey_means", data_copy, f"row {row} ", "field 'mean'", "outside the response scale")
 
 
 def test_duplicate_key(data_copy):
-    rows = _read(data_copy, "survey_means")
-    _write(data_copy, "survey_means", rows + [rows[2]])
+    rows = read_rows(data_copy, "survey_means")
+    write_rows(data_copy, "survey_means", rows + [rows[2]])
     _fails(
         "survey_means",
         data_copy,
@@ -245,7 +213,7 @@ def test_duplicate_key(data_copy):
 
 
 def test_duplicate_unique_field(data_copy):
-    _set(data_copy, "reported_counts", 2, "count_id", "substudies")
+    set_cell(data_copy, "reported_counts", 2, "count_id", "substudies")
     _fails(
         "reported_counts",
         data_copy,
@@ -263,9 +231,9 @@ def test_empty_file(data_copy):
 
 
 def test_ragged_row(data_copy):
-    rows = _read(data_copy, "survey_items")
+    rows = read_rows(data_copy, "survey_items")
     rows[3] = rows[3] + ["stray cell"]
-    _write(data_copy, "survey_items", rows)
+    write_rows(data_copy, "survey_items", rows)
     _fails(
         "survey_items",
         data_copy,
@@ -289,7 +257,7 @@ def test_missing_local_file(data_copy):
 
 
 def test_value_not_in_enum(data_copy):
-    _set(data_copy, "survey_changes", 3, "significance", "p<0.1")
+    set_cell(data_copy, "survey_changes", 3, "significance", "p<0.1")
     _fails(
         "survey_changes",
         data_copy,
@@ -301,7 +269,7 @@ def test_value_not_in_enum(data_copy):
 
 
 def test_unknown_source_key(data_copy):
-    _set(data_copy, "framework_items", 5, "source", "dixonwoods2013")
+    set_cell(data_copy, "framework_items", 5, "source", "dixonwoods2013")
     _fails(
         "framework_items",
         data_copy,
@@ -313,7 +281,7 @@ def test_unknown_source_key(data_copy):
 
 
 def test_missing_required_locator(data_copy):
-    _set(data_copy, "study_elements", 2, "locator", "")
+    set_cell(data_copy, "study_elements", 2, "locator", "")
     _fails(
         "study_elements",
         data_copy,
@@ -325,7 +293,7 @@ def test_missing_required_locator(data_copy):
 
 
 def test_foreign_key(data_copy):
-    _set(data_copy, "survey_changes", 1, "item_id", "no_such_item")
+    set_cell(data_copy, "survey_changes", 1, "item_id", "no_such_item")
     _fails(
         "survey_changes",
         data_copy,
@@ -337,9 +305,9 @@ def test_foreign_key(data_copy):
 
 
 def test_count_without_status(data_copy):
-    rows = _read(data_copy, "board_innovations")
+    rows = read_rows(data_copy, "board_innovations")
     row = next(i for i, r in enumerate(rows) if r[1] == "other domains")
-    _set(data_copy, "board_innovations", row, "count", "57")  # never derive it as a remainder
+    set_cell(data_copy, "board_innovations", row, "count", "57")  # never derive it as a remainder
     _fails(
         "board_innovations",
         data_copy,
@@ -351,7 +319,7 @@ def test_count_without_status(data_copy):
 
 
 def test_stars_must_match_significance(data_copy):
-    _set(data_copy, "survey_changes", 1, "as_printed", "+0.14*")
+    set_cell(data_copy, "survey_changes", 1, "as_printed", "+0.14*")
     _fails(
         "survey_changes",
         data_copy,
@@ -371,7 +339,7 @@ def test_third_party_checks_on_a_local_copy(data_copy):
     header = [f["name"] for f in remote["schema"]["fields"]]
     good = ["RXX", "2015", "1.01", "NA", "0.99", "900", "0.7", "910", "3.8", "NA", "NA", "", ""]
     bad = ["RYY", "2015", "0", "1.1", "1.0", "900", "1.2", "910", "6.1", "NA", "NA", "NA", "NA"]
-    _write(data_copy, "shmi_sample", [header, good, bad])
+    write_rows(data_copy, "shmi_sample", [header, good, bad])
     message = _fails(
         "shmi_engagement",
         data_copy,
@@ -385,7 +353,7 @@ def test_third_party_checks_on_a_local_copy(data_copy):
     assert "row 1 " not in message
     # once the ranges are right, the rule 'SHMI > 0' is checked
     bad[6], bad[8] = "0.7", "3.9"
-    _write(data_copy, "shmi_sample", [header, good, bad])
+    write_rows(data_copy, "shmi_sample", [header, good, bad])
     data.clear_cache()
     _fails(
         "shmi_engagement",

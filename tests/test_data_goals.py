@@ -1,4 +1,4 @@
-"""What the Goals chapter assumes about the data, and that its quotations are verbatim.
+"""What the Goals chapter assumes about the data (its quotations: tests/test_quotes.py).
 
 The chapter adds no data resource: it uses survey_items, survey_means,
 survey_changes and reported_counts. These tests pin down the facts it relies on:
@@ -9,16 +9,13 @@ survey_changes and reported_counts. These tests pin down the facts it relies on:
   (half a unit of the last printed digit), and the same precision as the means;
 - the chapter's algebra (a star bounds the SD of trust-level differences) is right:
   an SD inside each derived interval gives back the printed stars;
-- the book's coding of higher_is_better is labelled as the book's;
-- every quotation in chapters/goals.md occurs verbatim in the source texts
-  (skipped when ../shared/sources is not present).
+- the book's coding of higher_is_better is labelled as the book's.
 """
 
 import csv
 import re
 
 import numpy as np
-import pytest
 from conftest import ROOT
 from scipy import stats
 
@@ -132,27 +129,3 @@ def test_higher_is_better_is_labelled_as_the_books_coding():
 
 
 # --------------------------------------------------------------------------- quotations
-
-
-def _normalise(text: str) -> str:
-    text = re.sub(r"(\w)-\s*\n\s*(\w)", r"\1\2", text)  # words hyphenated across lines
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def _prose(markdown: str) -> str:
-    """The chapter's Markdown without its code cells."""
-    return re.sub(r"```\{code-cell\}.*?```", "", markdown, flags=re.S)
-
-
-def test_chapter_quotations_are_verbatim():
-    if not SOURCES.is_dir():
-        pytest.skip(f"{SOURCES} not present")
-    sources = " ".join(_normalise(p.read_text(encoding="utf-8")) for p in SOURCES.glob("0*.txt"))
-    quotes = [
-        _normalise(q)
-        for q in re.findall(r'"([^"{}]+)"', _prose(CHAPTER.read_text(encoding="utf-8")))
-        if len(q.split()) >= 3
-    ]
-    assert len(quotes) >= 20, "the chapter should quote its sources"
-    missing = [q for q in quotes if q not in sources]
-    assert not missing, f"not verbatim in the sources: {missing}"

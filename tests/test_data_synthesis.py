@@ -6,14 +6,13 @@ agrees with framework_items; and damaged copies fail loudly.
 """
 
 import csv
-import shutil
 
 import pandas as pd
 import pytest
+from conftest import set_cell
 
 import nhsbook
 from nhsbook import data, references
-from nhsbook.paths import DATA
 
 RESOURCES = ["documents", "findings", "claims", "cerqual", "finding_levers", "synthesis_statements"]
 BIB = references.keys()
@@ -29,24 +28,6 @@ COMPONENTS = ["methodological limitations", "coherence", "adequacy", "relevance"
 
 def ids(column: pd.Series) -> pd.Series:
     return column.str.split(";").explode()
-
-
-@pytest.fixture
-def data_copy(tmp_path):
-    data.clear_cache()
-    base = tmp_path / "data"
-    shutil.copytree(DATA, base)
-    yield base
-    data.clear_cache()
-
-
-def edit(base, name, claim_row, field, value):
-    path = base / f"{name}.csv"
-    with path.open(encoding="utf-8", newline="") as f:
-        rows = list(csv.reader(f))
-    rows[claim_row][rows[0].index(field)] = value
-    with path.open("w", encoding="utf-8", newline="") as f:
-        csv.writer(f, lineterminator="\n").writerows(rows)
 
 
 @pytest.mark.parametrize("name", RESOURCES)
@@ -121,25 +102,25 @@ def test_method_claims_have_no_finding():
 
 
 def test_prefix_must_match_source(data_copy):
-    edit(data_copy, "claims", 1, "source", "mountford2013")  # DW01 attributed to the editorial
+    set_cell(data_copy, "claims", 1, "source", "mountford2013")  # DW01 attributed to the editorial
     with pytest.raises(data.DataValidationError, match=r"claims\.csv, row 1 .*claim_id prefix"):
         data.load("claims", base=data_copy)
 
 
 def test_unknown_evidence_kind_fails(data_copy):
-    edit(data_copy, "claims", 3, "evidence_kinds", "interviews;hearsay")
+    set_cell(data_copy, "claims", 3, "evidence_kinds", "interviews;hearsay")
     with pytest.raises(data.DataValidationError, match=r"row 3 .*field 'evidence_kinds'"):
         data.load("claims", base=data_copy)
 
 
 def test_long_quote_fails(data_copy):
-    edit(data_copy, "claims", 2, "quote", " ".join(["word"] * 31))
+    set_cell(data_copy, "claims", 2, "quote", " ".join(["word"] * 31))
     with pytest.raises(data.DataValidationError, match=r"row 2 .*at most 30 words"):
         data.load("claims", base=data_copy)
 
 
 def test_lever_must_exist(data_copy):
-    edit(data_copy, "finding_levers", 1, "item_no", "9")
+    set_cell(data_copy, "finding_levers", 1, "item_no", "9")
     with pytest.raises(data.DataValidationError, match=r"not found in resource 'framework_items'"):
         data.load("finding_levers", base=data_copy)
 
@@ -147,6 +128,6 @@ def test_lever_must_exist(data_copy):
 def test_overall_row_needs_a_level(data_copy):
     rows = list(csv.reader((data_copy / "cerqual.csv").open(encoding="utf-8")))
     row = next(i for i, r in enumerate(rows) if r[1] == "overall")
-    edit(data_copy, "cerqual", row, "rating", "minor concerns")
+    set_cell(data_copy, "cerqual", row, "rating", "minor concerns")
     with pytest.raises(data.DataValidationError, match=r"overall row takes a confidence level"):
         data.load("cerqual", base=data_copy)

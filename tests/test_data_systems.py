@@ -1,23 +1,14 @@
-"""Data behind the Systems chapter: the counts it uses agree with each other, and its quotes are
-verbatim.
+"""Data behind the Systems chapter: the counts it uses agree with each other.
 
 The chapter adds no resources; it uses board_innovations, frontline_innovations, reported_counts
 and framework_items. These tests check the consistency that the chapter's analyses rely on
 (half-years sum to the total, the domain split leaves a non-negative unsplit remainder, the two
-tables of frontline counts agree) and that every quotation in chapters/systems.md occurs in the
-source texts.
+tables of frontline counts agree). Its quotations are checked in tests/test_quotes.py.
 """
 
-import re
-
 import pytest
-from conftest import ROOT
 
 import nhsbook
-
-CHAPTER = ROOT / "chapters" / "systems.md"
-SOURCES = ROOT.parent / "shared" / "sources"
-MAX_QUOTE_WORDS = 30
 
 
 def reported(count_id: str) -> int:
@@ -89,27 +80,3 @@ def test_monitor_share_is_a_proportion():
 def test_barrier_areas_are_the_four_reported():
     barriers = nhsbook.load("framework_items").query("list_id == 'hf_barriers'")
     assert len(barriers) == reported("hf_barrier_areas")
-
-
-def _normalise(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def chapter_quotes() -> list[str]:
-    """Every span between typographic double quotes in the chapter's prose."""
-    return [
-        _normalise(q) for q in re.findall(r"“(.+?)”", CHAPTER.read_text(encoding="utf-8"), re.S)
-    ]
-
-
-def test_chapter_has_quotes():
-    assert len(chapter_quotes()) >= 10
-
-
-@pytest.mark.parametrize("quote", chapter_quotes())
-def test_quote_is_short_and_verbatim(quote):
-    assert len(quote.split()) < MAX_QUOTE_WORDS, f"quote too long: {quote!r}"
-    if not SOURCES.is_dir():
-        pytest.skip(f"source texts not found in {SOURCES}")
-    texts = [_normalise(p.read_text(encoding="utf-8")) for p in sorted(SOURCES.glob("*.txt"))]
-    assert any(quote in text for text in texts), f"not verbatim in any source: {quote!r}"
