@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 import jupytext  # noqa: E402
-from conftest import JUPYTER_BOOK, copy_project  # noqa: E402
+from conftest import build_command, build_env, copy_project  # noqa: E402
 from test_browser import browser, check_page, pages, serve  # noqa: E402
 from test_standalone import CHAPTERS, execute  # noqa: E402
 
@@ -42,23 +42,11 @@ def timed_build(project: Path) -> tuple[float, float]:
     """Seconds and peak resident memory (MB) of one `jupyter-book build`."""
     start = time.perf_counter()
     result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            MEASURE,
-            str(JUPYTER_BOOK),
-            "build",
-            str(project),
-            "--warningiserror",
-            "--keep-going",
-        ],
+        [sys.executable, "-c", MEASURE, *build_command(project)],
         cwd=project,
         capture_output=True,
         text=True,
-        env={
-            "PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin",
-            "PYTHONPATH": str(project),
-        },
+        env=build_env(project),
     )
     seconds = time.perf_counter() - start
     if result.returncode != 0:

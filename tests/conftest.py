@@ -20,16 +20,26 @@ COPY_IGNORE = shutil.ignore_patterns(
 )
 
 
-def build(srcdir: Path, timeout: int = 900) -> subprocess.CompletedProcess:
+def build_command(srcdir: Path) -> list[str]:
     """``jupyter-book build`` exactly as ``make book`` runs it (warnings are errors)."""
+    return [str(JUPYTER_BOOK), "build", str(srcdir), "--warningiserror", "--keep-going"]
+
+
+def build_env(srcdir: Path) -> dict[str, str]:
+    """The environment of a build of ``srcdir``: its own nhsbook, the same data mirror."""
     env = {**os.environ, "PYTHONPATH": str(srcdir)}
     env.pop("NHSBOOK_BUILD", None)
     if mirror_dir() is not None:  # copies in tmp/ still read the same third-party mirror
         env.setdefault(MIRROR_ENV, str(mirror_dir()))
+    return env
+
+
+def build(srcdir: Path, timeout: int = 900) -> subprocess.CompletedProcess:
+    """Build the book in ``srcdir``; the completed process (returncode, output)."""
     return subprocess.run(
-        [str(JUPYTER_BOOK), "build", str(srcdir), "--warningiserror", "--keep-going"],
+        build_command(srcdir),
         cwd=srcdir,
-        env=env,
+        env=build_env(srcdir),
         capture_output=True,
         text=True,
         timeout=timeout,
