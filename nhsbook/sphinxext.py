@@ -70,6 +70,9 @@ def on_config_inited(app, config):
     os.environ[figmod.BUILD_ENV] = "1"  # kernels started by myst-nb inherit it
     static = _build_dir(app) / "nhsbook-static"
     bundle = static / BUNDLE
+    for stale in bundle.parent.glob("vega-bundle-*.js"):
+        if stale != bundle:  # left by an older vl-convert
+            stale.unlink()
     if not bundle.exists():
         bundle.parent.mkdir(parents=True, exist_ok=True)
         # Wrapped in a function: the bundle's top-level names (e.g. "_") must not
