@@ -30,6 +30,7 @@ from test_browser import browser, check_page, pages, serve  # noqa: E402
 from test_standalone import CHAPTERS, execute  # noqa: E402
 
 OUT = ROOT / "bench"
+CHARTS_DRAWN = "all charts drawn (from navigation start, an upper bound on the first)"
 MEASURE = (
     "import resource, subprocess, sys\n"
     "code = subprocess.run(sys.argv[1:]).returncode\n"
@@ -123,7 +124,7 @@ def main(runs: int) -> list[dict]:
                     if drawn:
                         rows.append(
                             row(
-                                f"all charts drawn (from navigation start, an upper bound on the first): {name}",
+                                f"{CHARTS_DRAWN}: {name}",
                                 round(median(drawn)),
                                 "ms",
                             )
