@@ -116,3 +116,10 @@ def set_cell(base: Path, name: str, row: int, field: str, value: str) -> None:
     rows = read_rows(base, name)
     rows[row][rows[0].index(field)] = value
     write_rows(base, name, rows)
+
+
+def assert_damage_fails(base: Path, name: str, row: int, field: str, value: str, match: str):
+    """Damaging one cell of a data copy must fail validation with a message matching ``match``."""
+    set_cell(base, name, row, field, value)
+    with pytest.raises(data.DataValidationError, match=match):
+        data.load(name, base=base)

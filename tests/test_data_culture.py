@@ -5,7 +5,7 @@
 """
 
 import pytest
-from conftest import set_cell
+from conftest import assert_damage_fails, set_cell
 
 import nhsbook
 from nhsbook import data, references
@@ -84,18 +84,6 @@ def test_crosswalk_covers_every_strategy():
 # --------------------------------------------------------------------------- mutations
 
 
-def test_a_reported_size_fails(data_copy):
-    set_cell(data_copy, "associations", 1, "size_reported", "true")
-    with pytest.raises(data.DataValidationError, match=r"row 1 .*directions, not sizes"):
-        data.load("associations", base=data_copy)
-
-
-def test_a_reading_that_contradicts_the_sign_fails(data_copy):
-    set_cell(data_copy, "associations", 2, "reading", "higher exposure ↔ worse outcome")
-    with pytest.raises(data.DataValidationError, match=r"row 2 .*does not follow"):
-        data.load("associations", base=data_copy)
-
-
 def test_a_blunt_end_cause_outside_frontline_staff_fails(data_copy):
     frame = data.load("causes_blunt_sharp", base=data_copy)
     row = int(frame.index[frame.side == "blunt end"][0]) + 1
@@ -114,3 +102,14 @@ def test_crosswalk_foreign_key_fails(data_copy):
     set_cell(data_copy, "strategy_crosswalk", 3, "target_item", "4")
     with pytest.raises(data.DataValidationError, match=r"not found in resource 'framework_items'"):
         data.load("strategy_crosswalk", base=data_copy)
+
+
+@pytest.mark.parametrize(
+    ("row", "field", "value", "match"),
+    [
+        (1, "size_reported", "true", r"row 1 .*directions, not sizes"),
+        (2, "reading", "higher exposure ↔ worse outcome", r"row 2 .*does not follow"),
+    ],
+)
+def test_damaged_association_fails(data_copy, row, field, value, match):
+    assert_damage_fails(data_copy, "associations", row, field, value, match)

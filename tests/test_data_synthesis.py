@@ -9,7 +9,7 @@ import csv
 
 import pandas as pd
 import pytest
-from conftest import set_cell
+from conftest import assert_damage_fails, set_cell
 
 import nhsbook
 from nhsbook import data, references
@@ -101,33 +101,23 @@ def test_method_claims_have_no_finding():
     assert claims.loc[claims["about"] == "finding", "finding"].notna().all()
 
 
-def test_prefix_must_match_source(data_copy):
-    set_cell(data_copy, "claims", 1, "source", "mountford2013")  # DW01 attributed to the editorial
-    with pytest.raises(data.DataValidationError, match=r"claims\.csv, row 1 .*claim_id prefix"):
-        data.load("claims", base=data_copy)
-
-
-def test_unknown_evidence_kind_fails(data_copy):
-    set_cell(data_copy, "claims", 3, "evidence_kinds", "interviews;hearsay")
-    with pytest.raises(data.DataValidationError, match=r"row 3 .*field 'evidence_kinds'"):
-        data.load("claims", base=data_copy)
-
-
-def test_long_quote_fails(data_copy):
-    set_cell(data_copy, "claims", 2, "quote", " ".join(["word"] * 31))
-    with pytest.raises(data.DataValidationError, match=r"row 2 .*at most 30 words"):
-        data.load("claims", base=data_copy)
-
-
-def test_lever_must_exist(data_copy):
-    set_cell(data_copy, "finding_levers", 1, "item_no", "9")
-    with pytest.raises(data.DataValidationError, match=r"not found in resource 'framework_items'"):
-        data.load("finding_levers", base=data_copy)
-
-
 def test_overall_row_needs_a_level(data_copy):
     rows = list(csv.reader((data_copy / "cerqual.csv").open(encoding="utf-8")))
     row = next(i for i, r in enumerate(rows) if r[1] == "overall")
     set_cell(data_copy, "cerqual", row, "rating", "minor concerns")
     with pytest.raises(data.DataValidationError, match=r"overall row takes a confidence level"):
         data.load("cerqual", base=data_copy)
+
+
+@pytest.mark.parametrize(
+    ("name", "row", "field", "value", "match"),
+    [
+        # DW01 attributed to the editorial
+        ("claims", 1, "source", "mountford2013", r"claims\.csv, row 1 .*claim_id prefix"),
+        ("claims", 3, "evidence_kinds", "interviews;hearsay", r"row 3 .*field 'evidence_kinds'"),
+        ("claims", 2, "quote", " ".join(["word"] * 31), r"row 2 .*at most 30 words"),
+        ("finding_levers", 1, "item_no", "9", r"not found in resource 'framework_items'"),
+    ],
+)
+def test_damaged_cell_fails(data_copy, name, row, field, value, match):
+    assert_damage_fails(data_copy, name, row, field, value, match)
