@@ -1,0 +1,72 @@
+"""Interactive figures in headless Chromium: changing their input redraws the chart.
+
+The Intelligence chapter's SPC chart has a provider drop-down; the Culture chapter's
+scatter has a year selector. Choosing another value must redraw the chart (its SVG
+changes), and choosing the first value again must bring back the first drawing's texts,
+all without console or page errors.
+"""
+
+import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from test_browser import RENDER_TIMEOUT_MS, browser, serve
+
+INTERACTIVE = [
+    ("chapters/intelligence.html", "intelligence-spc", "select"),
+    ("chapters/culture.html", "culture-engagement-shmi-scatter", "input[type=radio]"),
+]
+# The chart's texts (tick labels, titles, legend), sorted: Vega may reorder SVG elements.
+TEXTS = (
+    "sel => [...document.querySelectorAll(sel + ' .nhsbook-chart svg text')]"
+    ".map(t => t.textContent).sort().join('|')"
+)
+SVG_CHANGED = (
+    "([sel, old]) => document.querySelector(sel + ' .nhsbook-chart svg').innerHTML !== old"
+)
+
+
+def choose(page, control: str, inputs, index: int) -> None:
+    if control == "select":
+        inputs.select_option(index=index)
+    else:
+        inputs.nth(index).check()
+
+
+@pytest.mark.parametrize(("page_name", "figure_id", "control"), INTERACTIVE)
+def test_changing_the_input_redraws_the_chart(site, chromium_path, page_name, figure_id, control):
+    figure = f"#fig-{figure_id}"
+    with serve(site) as base, browser(chromium_path) as chromium:
+        context = chromium.new_context()
+        page = context.new_page()
+        errors = []
+        page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{base}/{page_name}", wait_until="load")
+        page.wait_for_function(
+            f"() => document.querySelector('{figure}').getAttribute('data-rendered') === 'true'",
+            timeout=RENDER_TIMEOUT_MS,
+        )
+        inputs = page.locator(f"{figure} .vega-bindings {control}")
+        count = inputs.locator("option").count() if control == "select" else inputs.count()
+        assert count >= 2, f"{figure_id}: no {control} with several choices"
+        before = page.locator(f"{figure} .nhsbook-chart svg").inner_html()
+        texts_before = page.evaluate(TEXTS, figure)
+        choose(page, control, inputs, count - 1)
+        try:
+            page.wait_for_function(SVG_CHANGED, arg=[figure, before], timeout=RENDER_TIMEOUT_MS)
+        except PlaywrightTimeout:
+            raise AssertionError(f"{figure_id}: changing the input did not redraw") from None
+        choose(page, control, inputs, 0 if control != "select" else _default_index(page, figure))
+        page.wait_for_function(
+            f"([sel, old]) => ({TEXTS})(sel) === old",
+            arg=[figure, texts_before],
+            timeout=RENDER_TIMEOUT_MS,
+        )
+        context.close()
+    assert not errors, errors
+
+
+def _default_index(page, figure: str) -> int:
+    return page.evaluate(
+        f"() => [...document.querySelectorAll('{figure} .vega-bindings select option')]"
+        ".findIndex(o => o.defaultSelected)"
+    )
