@@ -8,7 +8,6 @@ import pandas as pd
 
 from nhsbook.data import load
 
-YEARS = (2007, 2009, 2011)
 PERIODS = {"2007-2009": (2007, 2009), "2009-2011": (2009, 2011)}
 
 

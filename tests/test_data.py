@@ -13,13 +13,13 @@ Third-party resources are read from the local mirror ($NHSBOOK_DATA_MIRROR or ..
 without one they are skipped, except on CI (CI=true), where they are downloaded and must pass.
 """
 
-import os
 import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from conftest import read_rows, set_cell, write_rows
+from sources import ON_CI
 
 import nhsbook
 from nhsbook import data, references
@@ -28,7 +28,6 @@ from nhsbook.paths import DATA
 RESOURCES = data.resource_names()
 LOCAL = [n for n in RESOURCES if not data.is_remote(data.resource(n))]
 REMOTE = [n for n in RESOURCES if data.is_remote(data.resource(n))]
-ON_CI = os.environ.get("CI", "").strip().lower() == "true"
 BIB_KEYS = references.keys()
 
 

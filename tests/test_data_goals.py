@@ -16,14 +16,10 @@ import csv
 import re
 
 import numpy as np
-from conftest import ROOT
 from scipy import stats
 
 from nhsbook import data
 from nhsbook.paths import DATA
-
-CHAPTER = ROOT / "chapters" / "goals.md"
-SOURCES = ROOT.parent / "shared" / "sources"
 
 
 def _counts() -> dict[str, tuple[int, str]]:
