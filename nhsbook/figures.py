@@ -23,7 +23,7 @@ import altair
 from IPython.display import HTML, display
 
 from nhsbook.paths import FIGURES_URL
-from nhsbook.references import citation
+from nhsbook.references import anchor, citation
 
 BUILD_ENV = "NHSBOOK_BUILD"
 FIGURE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -52,7 +52,8 @@ def figure_html(payload: dict) -> str:
         f'<script type="application/json" class="nhsbook-figure-data">{data}</script>'
         f'<figcaption><span class="nhsbook-caption">{esc(payload["caption"])}</span>'
         f'<span class="nhsbook-figure-source">Data &amp; source: {links}. '
-        f'Source: <a href="../book/references.html">{esc(payload["citation"])}</a>{where}. '
+        f'Source: <a href="../book/references.html#{anchor(payload["source"])}">'
+        f"{esc(payload['citation'])}</a>{where}. "
         f"Figure id <code>{fid}</code>.</span></figcaption></figure>"
     )
 

@@ -2,8 +2,10 @@
 
 from functools import cache
 
+from docutils.nodes import make_id
 from pybtex.database import parse_file
 
+from nhsbook.bibstyle import author_label
 from nhsbook.paths import REFERENCES
 
 
@@ -23,14 +25,9 @@ def citation(key: str) -> str:
     if key not in entries:
         raise KeyError(f"{key!r} is not a key in {REFERENCES.name}; known keys: {sorted(entries)}")
     entry = entries[key]
-    people = entry.persons.get("author", [])
-    names = [" ".join(p.last_names).replace("{", "").replace("}", "") for p in people]
-    if not names:
-        author = "Anonymous"
-    elif len(names) == 1:
-        author = names[0]
-    elif len(names) == 2 and "others" not in names:
-        author = f"{names[0]} and {names[1]}"
-    else:
-        author = f"{names[0]} et al."
-    return f"{author} ({entry.fields.get('year', 'n.d.')})"
+    return f"{author_label(entry.persons.get('author', []))} ({entry.fields.get('year', 'n.d.')})"
+
+
+def anchor(key: str) -> str:
+    """The id of ``key``'s entry on the references page (``bibtex_cite_id`` in _config.yml)."""
+    return make_id(f"ref-{key}")

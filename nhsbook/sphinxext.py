@@ -30,6 +30,7 @@ from docutils import nodes
 from docutils.parsers.rst import Directive
 from sphinx.errors import ExtensionError
 
+from nhsbook import bibstyle
 from nhsbook import figures as figmod
 from nhsbook.paths import FIGURES_URL, ROOT
 
@@ -240,6 +241,7 @@ def on_build_finished(app, exception):
 
 
 def setup(app):
+    bibstyle.register()  # the pybtex style named in _config.yml (bibtex_default_style)
     app.connect("config-inited", on_config_inited)
     app.connect("env-get-outdated", on_env_get_outdated)
     app.connect("env-purge-doc", on_env_purge_doc)
