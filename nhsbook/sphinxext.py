@@ -21,6 +21,7 @@ import hashlib
 import html
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -30,7 +31,7 @@ from docutils import nodes
 from docutils.parsers.rst import Directive
 from sphinx.errors import ExtensionError
 
-from nhsbook import bibstyle
+from nhsbook import bibstyle, datasite, fignum
 from nhsbook import figures as figmod
 from nhsbook.paths import FIGURES_URL, ROOT
 
@@ -157,7 +158,16 @@ class FigureIndex(Directive):
         return [figure_index("")]
 
 
-def _index_row(app, fromdocname: str, docname: str, payload: dict) -> str:
+class DataDownloads(Directive):
+    """``{data-downloads}``: links to every published data file and the zip of them all."""
+
+    def run(self):
+        docname = self.state.document.settings.env.docname
+        prefix = "../" * docname.count("/")
+        return [nodes.raw("", datasite.downloads_html(prefix), format="html")]
+
+
+def _index_row(app, fromdocname: str, docname: str, payload: dict, number: str) -> str:
     esc = html.escape
     fid = esc(payload["id"])
     uri = app.builder.get_relative_uri(fromdocname, docname)
@@ -167,17 +177,20 @@ def _index_row(app, fromdocname: str, docname: str, payload: dict) -> str:
     )
     locator = f", {esc(payload['locator'])}" if payload["locator"] else ""
     return (
-        f'<tr><td><a href="{uri}#fig-{fid}"><code>{fid}</code></a></td>'
+        f'<tr><td><a href="{uri}#fig-{fid}">Figure {number}</a><br><code>{fid}</code></td>'
         f"<td>{esc(title)}</td><td>{esc(payload['caption'])}</td>"
         f"<td>{esc(payload['citation'])}{locator}</td><td>{downloads}</td></tr>"
     )
 
 
 def on_doctree_resolved(app, doctree, fromdocname):
+    figures = all_figures(app.env)
+    fignum.resolve(app, doctree, fromdocname, figures)
+    numbers = fignum.figure_numbers(app.env, figures)
     for node in doctree.findall(figure_index):
-        rows = [_index_row(app, fromdocname, doc, p) for doc, p in all_figures(app.env)]
+        rows = [_index_row(app, fromdocname, doc, p, numbers[p["id"]][1]) for doc, p in figures]
         table = (
-            '<table class="table nhsbook-figure-index"><thead><tr><th>Figure id</th>'
+            '<table class="table nhsbook-figure-index"><thead><tr><th>Figure</th>'
             "<th>Chapter</th><th>Caption</th><th>Source</th><th>Downloads</th></tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table><p>{len(rows)} figures.</p>"
         )
@@ -196,15 +209,32 @@ def on_html_page_context(app, pagename, templatename, context, doctree):
     ]
 
 
+def tidy(frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame with no lists in its cells: columns of equal-length lists become rows."""
+    listy = [c for c in frame.columns if frame[c].map(lambda v: isinstance(v, list)).any()]
+    if not listy:
+        return frame
+    lengths = frame[listy].map(lambda v: len(v) if isinstance(v, list) else -1)
+    if lengths.nunique(axis=1).eq(1).all() and (lengths.iloc[:, 0] >= 0).all():
+        return frame.explode(listy, ignore_index=True)
+    return frame.assign(**{c: frame[c].map(lambda v: "; ".join(map(str, v))) for c in listy})
+
+
 def spec_data_frame(spec: dict) -> pd.DataFrame:
-    """The data inlined in a spec as one table (a ``dataset`` column when there are several)."""
+    """The data inlined in a spec as one tidy table (a ``part`` column when there are several).
+
+    Altair names inline datasets by a hash of their content; a reader's CSV carries neither
+    those names nor lists packed into cells.
+    """
     datasets = dict(spec.get("datasets", {}))
     if not datasets and "values" in spec.get("data", {}):
         datasets = {"data": spec["data"]["values"]}
-    frames = {name: pd.DataFrame(values) for name, values in sorted(datasets.items())}
+    order = [m.group(1) for m in re.finditer(r'"name": "([^"]+)"', json.dumps(spec))]
+    names = sorted(datasets, key=lambda n: (order.index(n) if n in order else len(order), n))
+    frames = [tidy(pd.DataFrame(datasets[name])) for name in names]
     if len(frames) == 1:
-        return next(iter(frames.values()))
-    return pd.concat([f.assign(dataset=name) for name, f in frames.items()], ignore_index=True)
+        return frames[0]
+    return pd.concat([f.assign(part=i) for i, f in enumerate(frames, 1)], ignore_index=True)
 
 
 def write_figure_files(folder: Path, payload: dict) -> None:
@@ -236,6 +266,7 @@ def on_build_finished(app, exception):
         {k: p[k] for k in ("id", "caption", "alt", "source", "citation", "locator")} | {"page": doc}
         for doc, p in figure_list
     ]
+    datasite.publish(Path(app.outdir))
     (folder / "index.json").write_text(json.dumps(index, indent=1, sort_keys=True) + "\n")
     (_build_dir(app) / ".nhsbook-fingerprint").write_text(app.nhsbook_fingerprint)
 
@@ -252,4 +283,6 @@ def setup(app):
     app.connect("build-finished", on_build_finished)
     app.add_node(figure_index)
     app.add_directive("figure-index", FigureIndex)
+    app.add_role("fig", fignum.fig_role)
+    app.add_directive("data-downloads", DataDownloads)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
