@@ -31,7 +31,7 @@ from docutils import nodes
 from docutils.parsers.rst import Directive
 from sphinx.errors import ExtensionError
 
-from nhsbook import bibstyle, datasite, fignum
+from nhsbook import bibstyle, datasite, fignum, meta
 from nhsbook import figures as figmod
 from nhsbook.paths import FIGURES_URL, ROOT
 
@@ -198,6 +198,10 @@ def on_doctree_resolved(app, doctree, fromdocname):
 
 
 def on_html_page_context(app, pagename, templatename, context, doctree):
+    title = html.unescape(re.sub(r"<[^>]+>", "", context.get("title", "")))
+    context["metatags"] = context.get("metatags", "") + meta.metatags(
+        re.sub(r"^[\d.]+\s+", "", title), app.config.html_title, doctree
+    )
     if getattr(app.env, "nhsbook_figures", {}).get(pagename):
         app.add_js_file(BUNDLE)
         app.add_js_file("nhsbook-figures.js")

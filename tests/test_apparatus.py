@@ -79,3 +79,14 @@ def test_the_data_are_published_with_a_reproducible_zip(site, tmp_path):
         assert f'href="../_data/{name}"' in page, name
     with open(folder / "survey_means.csv", newline="", encoding="utf-8") as f:
         assert "locator" in next(csv.reader(f))
+
+
+def test_every_page_has_a_description_and_open_graph_tags(site):
+    for page in site.rglob("*.html"):
+        if page.parent.name.startswith("_"):
+            continue
+        head = page.read_text().split("</head>")[0]
+        if 'http-equiv="Refresh"' in head:
+            continue  # jupyter-book's redirect to the first page
+        for tag in ('name="description"', 'property="og:title"', 'property="og:description"'):
+            assert head.count(tag) == 1, f"{page.relative_to(site)}: {tag}"
