@@ -31,7 +31,7 @@ from docutils import nodes
 from docutils.parsers.rst import Directive
 from sphinx.errors import ExtensionError
 
-from nhsbook import bibstyle, datasite, fignum, meta
+from nhsbook import bibstyle, citing, datasite, fignum, meta
 from nhsbook import figures as figmod
 from nhsbook.paths import FIGURES_URL, ROOT
 
@@ -98,10 +98,16 @@ def on_config_inited(app, config):
 def on_env_get_outdated(app, env, added, changed, removed):
     if app.nhsbook_stale:
         return sorted(env.found_docs)
+    outdated = set()
+    if getattr(env, "nhsbook_cite_stamp", None) != citing.stamp():
+        env.nhsbook_cite_stamp = citing.stamp()  # a new version or commit: re-read the cite block
+        outdated |= {
+            d for d in env.found_docs if "how-to-cite" in Path(env.doc2path(d)).read_text()
+        }
     if added or changed or removed:
         # The figure index depends on every other page.
-        return sorted(getattr(env, "nhsbook_index_docs", set()))
-    return []
+        outdated |= getattr(env, "nhsbook_index_docs", set())
+    return sorted(outdated)
 
 
 def on_env_purge_doc(app, env, docname):
@@ -158,13 +164,19 @@ class FigureIndex(Directive):
         return [figure_index("")]
 
 
-class DataDownloads(Directive):
-    """``{data-downloads}``: links to every published data file and the zip of them all."""
+def html_directive(render):
+    """A directive with no arguments that inserts ``render(prefix)``, prefix = path to root."""
 
-    def run(self):
-        docname = self.state.document.settings.env.docname
-        prefix = "../" * docname.count("/")
-        return [nodes.raw("", datasite.downloads_html(prefix), format="html")]
+    class HtmlDirective(Directive):
+        def run(self):
+            docname = self.state.document.settings.env.docname
+            return [nodes.raw("", render("../" * docname.count("/")), format="html")]
+
+    return HtmlDirective
+
+
+def how_to_cite(prefix: str) -> str:
+    return citing.how_to_cite_html()
 
 
 def _index_row(app, fromdocname: str, docname: str, payload: dict, number: str) -> str:
@@ -288,5 +300,6 @@ def setup(app):
     app.add_node(figure_index)
     app.add_directive("figure-index", FigureIndex)
     app.add_role("fig", fignum.fig_role)
-    app.add_directive("data-downloads", DataDownloads)
+    app.add_directive("data-downloads", html_directive(datasite.downloads_html))
+    app.add_directive("how-to-cite", html_directive(how_to_cite))
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

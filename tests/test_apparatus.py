@@ -90,3 +90,15 @@ def test_every_page_has_a_description_and_open_graph_tags(site):
             continue  # jupyter-book's redirect to the first page
         for tag in ('name="description"', 'property="og:title"', 'property="og:description"'):
             assert head.count(tag) == 1, f"{page.relative_to(site)}: {tag}"
+
+
+def test_the_front_page_says_how_to_cite_from_citation_cff(site):
+    from nhsbook import citing
+
+    cff = citing.citation_file()
+    page = (site / "book" / "intro.html").read_text()
+    assert f"Version:</strong> {cff['version']}" in page
+    assert f"Last updated:</strong> {citing.last_updated()}" in page
+    assert "@book{nhsbook," in page and "placeholder" in page
+    assert "10.1136/bmjqs-2013-001947" in page
+    assert 'href="changelog.html"' in page
