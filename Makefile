@@ -15,6 +15,7 @@ export PYTHONPATH := $(CURDIR)
 
 book: $(STAMP)
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
+	$(BIN)/python -m nhsbook.pdf
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
