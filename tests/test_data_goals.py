@@ -5,8 +5,9 @@ survey_changes and reported_counts. These tests pin down the facts it relies on:
 
 - the counts it quotes ("over 300" interviewed, 621 teams, 34 boards) and the
   trust numbers of Tables 2-3 agree between resources;
-- every printed change has the precision the chapter's rounding allowance assumes
-  (half a unit of the last printed digit), and the same precision as the means;
+- every printed change has the same precision as the means, so the chapter's
+  rounding allowance (one unit of the last printed digit for a change that is a
+  difference of rounded means, half a unit for the SD) is well defined;
 - the chapter's algebra (a star bounds the SD of trust-level differences) is right:
   an SD inside each derived interval gives back the printed stars;
 - the book's coding of higher_is_better is labelled as the book's.
@@ -68,7 +69,7 @@ def test_table2_is_three_staff_items_on_the_1_to_5_scale():
 
 
 def test_printed_changes_have_the_precision_of_the_means():
-    """The rounding allowance is half a unit of the last printed digit of the change."""
+    """The rounding allowance is one unit of the last printed digit of the change."""
     means = {}
     for row in _raw("survey_means"):
         means.setdefault(row["item_id"], set()).add(_decimals(row["mean"]))
