@@ -14,6 +14,7 @@ where ``CI=true``, that is an error).
 
 import argparse
 import html
+import json
 import os
 import posixpath
 import sys
@@ -30,6 +31,11 @@ PDF_NAME = "culture-behaviour-nhs.pdf"
 PRINT_FOLDER = "_pdf"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 DRAW_TIMEOUT_S = 60
+# A4 less the margins below, in CSS pixels (96 per inch): the width the print lays out.
+CONTENT_WIDTH_PX = round((210 - 16 - 16) / 25.4 * 96)
+OVERFLOW_JS = """() => [...document.querySelectorAll('table, figure.nhsbook-figure svg')]
+  .filter(e => e.getBoundingClientRect().right > document.body.clientWidth + 1)
+  .map(e => (e.closest('[id]') || {}).id || e.tagName)"""
 REMOVE = [
     "div.cell_input",
     "details.above-input",
@@ -173,7 +179,7 @@ def render(site: Path, out: Path | None = None) -> Path:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         try:
-            page = browser.new_page()
+            page = browser.new_page(viewport={"width": CONTENT_WIDTH_PX, "height": 1000})
             page.emulate_media(media="print")
             page.goto(page_file.resolve().as_uri(), wait_until="load")
             page.wait_for_function(
@@ -187,6 +193,8 @@ def render(site: Path, out: Path | None = None) -> Path:
             )
             if failed:
                 raise RuntimeError(f"figures not drawn for the PDF: {failed}")
+            overflow = page.evaluate(OVERFLOW_JS)
+            (folder / "overflow.json").write_text(json.dumps(overflow, indent=1) + "\n")
             page.pdf(
                 path=str(out),
                 format="A4",

@@ -1,5 +1,6 @@
 """The PDF edition: one A4 book with every chapter, number, figure and working links."""
 
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -67,6 +68,11 @@ def test_pages_are_a4_outline_and_budget(book_pdf):
     assert sizes and all(w <= A4[0] + 1 and h <= A4[1] + 1 for w, h in sizes)
     assert b"/Outlines" in book_pdf.read_bytes()
     assert book_pdf.stat().st_size <= 10 * 1024 * 1024
+
+
+def test_every_table_and_chart_fits_the_a4_column(site, book_pdf):
+    overflow = json.loads((site / pdf.PRINT_FOLDER / "overflow.json").read_text())
+    assert overflow == [], f"wider than the A4 text column: {overflow}"
 
 
 def test_internal_links_all_land(site, book_pdf):
