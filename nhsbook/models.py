@@ -52,7 +52,7 @@ def rate_ratio(result, term: str, alpha: float = 0.05) -> dict[str, float]:
 
 
 def design_effect(mean_cluster_size: float, icc: float) -> float:
-    """Kish's design effect 1 + (m − 1) ρ for clusters of mean size m and intraclass correlation ρ."""
+    """Kish's design effect 1 + (m − 1) ρ: clusters of mean size m, intraclass correlation ρ."""
     if not 0 <= icc <= 1:
         raise ValueError(f"design_effect: icc must lie in [0, 1], got {icc}")
     if mean_cluster_size < 1:
