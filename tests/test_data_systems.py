@@ -80,3 +80,14 @@ def test_monitor_share_is_a_proportion():
 def test_barrier_areas_are_the_four_reported():
     barriers = nhsbook.load("framework_items").query("list_id == 'hf_barriers'")
     assert len(barriers) == reported("hf_barrier_areas")
+
+
+def test_exposure_denominators_the_chapter_varies():
+    """The exposure-sensitivity table rests on these relations between reported counts."""
+    # open-ended answers exceed survey responses: the frontline unit is answers, not people
+    assert reported("frontline_open_responses") > reported("team_survey_responses")
+    # innovations came from fewer teams than the survey had
+    assert reported("frontline_survey_teams") < reported("team_survey_teams")
+    # about 11 sets of minutes per board over 18 months: fewer than monthly meetings would give
+    sets_per_board = reported("board_minutes_sets") / reported("board_minutes_trusts")
+    assert 11 < sets_per_board < reported("board_minutes_period_months")
