@@ -11,13 +11,22 @@ denominators ``n_i`` against a target ``p0``:
 - :func:`overdispersion_phi`: the multiplicative over-dispersion factor, the mean of the
   squared z-scores after winsorising them (10% at each end by default);
 - :func:`tau_squared`: the additive random-effects variance, by the method of moments
-  (DerSimonian-Laird) from the same winsorised z-scores.
+  (DerSimonian-Laird) from the same winsorised z-scores; ``scale="logit"`` does the same
+  on the log-odds scale (Spiegelhalter 2005, Qual Saf Health Care), with
+  :func:`logit_z` and :func:`logit_funnel_limits`.
 
 SPC (Laney 2002; NHS Improvement *Making Data Count*, 2019):
 
-- :func:`laney_p_prime`: centre line and p′ control limits of one series of proportions;
-- :func:`runs` and :func:`trends`: points that belong to a run of ``length`` or more on one
-  side of the centre line, or to ``length`` or more consecutive increases or decreases.
+- :func:`laney_p_prime`: centre line and p′ control limits of one series of proportions,
+  optionally with the centre and spread fixed on a baseline of the first points;
+- :func:`xmr`: an individuals (XmR) chart of any series, e.g. a provider minus the nation;
+- the four *Making Data Count* rules, as NHSRplotthedots implements them:
+  :func:`beyond_limits` (a point beyond 3σ), :func:`trends` (7 points rising or falling),
+  :func:`two_in_three` (two of three consecutive points between 2σ and 3σ on the same
+  side) and :func:`runs` (7 points on one side of the centre); :func:`mdc_rules` applies
+  all four in that order of priority;
+- :func:`stable_signal_rates`: how often a *stable* process of the same length signals
+  under these rules (a SIMULATION of the false-alarm base rate).
 """
 
 import numpy as np
@@ -53,14 +62,23 @@ def overdispersion_phi(z, fraction: float = 0.1) -> float:
     return float(np.mean(winsorise(z, fraction) ** 2))
 
 
-def tau_squared(n, p0: float, phi: float) -> float:
+def tau_squared(n, p0, phi: float, scale: str = "proportion") -> float:
     """Additive between-institution variance τ² (method of moments), 0 if ``phi`` is small.
 
     ``tau2 = (I * phi - (I - 1)) / (sum(w) - sum(w**2) / sum(w))``, with weights
-    ``w = 1 / s**2`` and ``s**2 = p0 (1 - p0) / n`` (Spiegelhalter 2005).
+    ``w = 1 / s**2`` (Spiegelhalter 2005). On the proportion scale
+    ``s**2 = p0 (1 - p0) / n``; on the logit scale ``s**2 = 1 / (n p0 (1 - p0))``, and
+    τ² is then a variance of log-odds. ``phi`` must come from z-scores on the same scale.
     """
     n = np.asarray(n, dtype=float)
-    w = n / (p0 * (1 - p0))
+    p0 = np.asarray(p0, dtype=float)
+    if scale == "proportion":
+        w = n / (p0 * (1 - p0))
+    elif scale == "logit":
+        w = n * p0 * (1 - p0)
+    else:
+        raise ValueError(f"scale must be 'proportion' or 'logit', got {scale!r}")
+    w = np.broadcast_to(w, n.shape)
     count = len(n)
     excess = count * phi - (count - 1)
     if excess <= 0:
@@ -75,23 +93,78 @@ def funnel_limits(p0: float, n, z: float, phi: float = 1.0, tau2: float = 0.0):
     return np.clip(p0 - half, 0, 1), np.clip(p0 + half, 0, 1)
 
 
-def laney_p_prime(numerator, denominator, sigma: float = 3.0) -> pd.DataFrame:
+def logit(p):
+    """Log-odds ``log(p / (1 - p))``."""
+    p = np.asarray(p, dtype=float)
+    return np.log(p / (1 - p))
+
+
+def expit(x):
+    """Inverse of :func:`logit`."""
+    return 1 / (1 + np.exp(-np.asarray(x, dtype=float)))
+
+
+def logit_z(p, n, p0) -> np.ndarray:
+    """Standardised differences on the log-odds scale, ``(logit p - logit p0) / s``.
+
+    ``s**2 = 1 / (n p0 (1 - p0))`` is the delta-method variance of a log-odds at the
+    target, as for the funnel limits. ``p0`` may be one target or one per institution.
+    """
+    n = np.asarray(n, dtype=float)
+    p0 = np.asarray(p0, dtype=float)
+    return (logit(p) - logit(p0)) * np.sqrt(n * p0 * (1 - p0))
+
+
+def logit_funnel_limits(p0, n, z: float, phi: float = 1.0, tau2: float = 0.0):
+    """Funnel limits set on the log-odds scale and transformed back to proportions.
+
+    ``expit(logit p0 ± z * sqrt(phi / (n p0 (1 - p0)) + tau2))``: with ``tau2`` (a
+    log-odds variance from ``tau_squared(..., scale="logit")``) this is Spiegelhalter's
+    additive random-effects funnel on the logit scale. The limits are asymmetric around
+    ``p0`` on the proportion scale and never leave (0, 1).
+    """
+    n = np.asarray(n, dtype=float)
+    p0 = np.asarray(p0, dtype=float)
+    half = z * np.sqrt(phi / (n * p0 * (1 - p0)) + tau2)
+    return expit(logit(p0) - half), expit(logit(p0) + half)
+
+
+def _baseline_mask(length: int, baseline) -> np.ndarray:
+    """Which points set a chart's centre and spread: all, the first ``baseline``, or a mask."""
+    if baseline is None:
+        return np.ones(length, dtype=bool)
+    if np.ndim(baseline) == 0:
+        if not 2 <= int(baseline) <= length:
+            raise ValueError(f"a baseline needs 2 to {length} points, got {baseline}")
+        return np.arange(length) < int(baseline)
+    mask = np.asarray(baseline, dtype=bool)
+    if mask.shape != (length,) or mask.sum() < 2:
+        raise ValueError("a baseline mask needs one flag per point and at least two points")
+    return mask
+
+
+def laney_p_prime(numerator, denominator, sigma: float = 3.0, baseline=None) -> pd.DataFrame:
     """Laney's (2002) p′ chart of ``numerator / denominator`` over time.
 
     Returns one row per point: ``p``, centre line ``centre`` (pooled proportion),
-    ``sigma_z`` (the between-point variation of the z-scores, mean moving range / 1.128)
-    and the limits ``lcl`` and ``ucl`` (``centre ± sigma * sigma_z * sqrt(centre (1 -
-    centre) / n)``, clipped to [0, 1]).
+    ``sigma_z`` (the between-point variation of the z-scores, mean moving range / 1.128),
+    the limits ``lcl`` and ``ucl`` (``centre ± sigma * sigma_z * sqrt(centre (1 -
+    centre) / n)``, clipped to [0, 1]) and ``z``, each point's distance from the centre in
+    units of its own p′ sigma (so ``|z| > 3`` is beyond the 3-sigma limits).
+
+    ``baseline`` (the number of first points, or a boolean mask) fixes the centre and
+    ``sigma_z`` on those points only; later points are monitored against them.
     """
     x = np.asarray(numerator, dtype=float)
     n = np.asarray(denominator, dtype=float)
     if len(x) < 2:
         raise ValueError("a p′ chart needs at least two points")
+    base = _baseline_mask(len(x), baseline)
     p = x / n
-    centre = x.sum() / n.sum()
+    centre = x[base].sum() / n[base].sum()
     sigma_p = np.sqrt(centre * (1 - centre) / n)
     z = (p - centre) / sigma_p
-    sigma_z = np.mean(np.abs(np.diff(z))) / D2
+    sigma_z = np.mean(np.abs(np.diff(z[base]))) / D2
     half = sigma * sigma_z * sigma_p
     return pd.DataFrame(
         {
@@ -100,6 +173,32 @@ def laney_p_prime(numerator, denominator, sigma: float = 3.0) -> pd.DataFrame:
             "sigma_z": sigma_z,
             "lcl": np.clip(centre - half, 0, 1),
             "ucl": np.clip(centre + half, 0, 1),
+            "z": z / sigma_z,
+        }
+    )
+
+
+def xmr(values, sigma: float = 3.0, baseline=None) -> pd.DataFrame:
+    """An individuals (XmR) chart: ``centre ± sigma * mean moving range / 1.128``.
+
+    Returns ``value``, ``centre``, ``sigma_x`` (mean moving range / 1.128), ``lcl``,
+    ``ucl`` and ``z`` (distance from the centre in units of ``sigma_x``). ``baseline``
+    as in :func:`laney_p_prime`. This is the *Making Data Count* default chart.
+    """
+    v = np.asarray(values, dtype=float)
+    if len(v) < 2:
+        raise ValueError("an XmR chart needs at least two points")
+    base = _baseline_mask(len(v), baseline)
+    centre = v[base].mean()
+    sigma_x = np.mean(np.abs(np.diff(v[base]))) / D2
+    return pd.DataFrame(
+        {
+            "value": v,
+            "centre": centre,
+            "sigma_x": sigma_x,
+            "lcl": centre - sigma * sigma_x,
+            "ucl": centre + sigma * sigma_x,
+            "z": (v - centre) / sigma_x,
         }
     )
 
@@ -157,10 +256,101 @@ def signal_direction(*rules) -> np.ndarray:
     """One direction per point from several rule outputs (+1 / -1 / 0 arrays).
 
     The first rule that fires at a point decides (pass them in order of priority, e.g.
-    beyond limits, run, trend); 0 where none fires.
+    beyond limits, trend, two-in-three, run); 0 where none fires.
     """
     out = np.zeros(len(rules[0]), dtype=int)
     for rule in reversed(rules):
         rule = np.asarray(rule, dtype=int)
         out = np.where(rule != 0, rule, out)
     return out
+
+
+def two_in_three(z, near: float = 2.0, limit: float = 3.0) -> np.ndarray:
+    """+1 / -1 for points near a limit in a run of two-of-three on the same side, else 0.
+
+    ``z`` is each point's distance from the centre in sigma units. A point is *near* a
+    limit when ``near < |z| <= limit`` (beyond 2σ but not beyond the 3σ limits, as in
+    NHSRplotthedots). A window of three consecutive points qualifies when at least two
+    are near and all three lie on the same side of the centre; the near points of a
+    qualifying window are marked.
+    """
+    z = np.asarray(z, dtype=float)
+    near_flag = (np.abs(z) > near) & (np.abs(z) <= limit)
+    side = np.sign(z).astype(int)
+    out = np.zeros(len(z), dtype=int)
+    for start in range(len(z) - 2):
+        window = slice(start, start + 3)
+        same_side = abs(side[window].sum()) == 3
+        if same_side and near_flag[window].sum() >= 2:
+            marked = np.where(near_flag[window])[0] + start
+            out[marked] = side[start]
+    return out
+
+
+MDC_RULES = {
+    "beyond": "a point beyond the 3-sigma limits",
+    "trend": "7 points all rising or all falling",
+    "two_in_three": "2 of 3 points beyond 2 sigma on the same side",
+    "run": "7 points on one side of the centre line",
+}
+
+
+def mdc_rules(values, z, length: int = 7) -> pd.DataFrame:
+    """The four *Making Data Count* rules on one chart, and the signal they give.
+
+    ``values`` are the plotted values (trends are read on them) and ``z`` their
+    distances from the centre line in sigma units (limits, near-limit points and runs
+    are read on them). Returns one column per rule of :data:`MDC_RULES` (+1 above or
+    rising, -1 below or falling, 0 none) and ``signal``, decided by the first rule that
+    fires in the order of :data:`MDC_RULES` (NHSRplotthedots' order of priority).
+    """
+    rules = pd.DataFrame(_rule_outputs(values, z, length))
+    rules["signal"] = signal_direction(*(rules[rule] for rule in MDC_RULES))
+    return rules
+
+
+def _rule_outputs(values, z, length: int = 7) -> dict:
+    z = np.asarray(z, dtype=float)
+    return {
+        "beyond": beyond_limits(z, -3.0, 3.0),
+        "trend": trends(values, length=length),
+        "two_in_three": two_in_three(z),
+        "run": runs(z, 0.0, length=length),
+    }
+
+
+def stable_signal_rates(
+    length: int = 36,
+    baseline: int | None = None,
+    monitor_from: int = 0,
+    simulations: int = 10_000,
+    seed: int = 2016,
+) -> pd.DataFrame:
+    """SIMULATION: how often a stable process signals under the four rules.
+
+    Draws ``simulations`` series of ``length`` independent standard normal points (a
+    process with no special cause), builds the XmR chart of each (limits fixed on the
+    first ``baseline`` points, or on all), applies :func:`mdc_rules`, and looks at the
+    points from index ``monitor_from`` on. For large denominators a Laney p′ chart is an
+    XmR chart of the z-scores, so the rates apply to it. Returns one row per simulated
+    chart: ``any_signal``, ``any_low`` (a signal below the centre or falling: *concern*
+    when higher is better), ``any_high``, and ``signal_points`` / ``low_points``.
+    """
+    rng = np.random.default_rng(seed)
+    rows = []
+    for series in rng.standard_normal((simulations, length)):
+        base = series[_baseline_mask(length, baseline)]
+        z = (series - base.mean()) / (np.mean(np.abs(np.diff(base))) / D2)
+        signal = signal_direction(*_rule_outputs(series, z).values())[monitor_from:]
+        rows.append(
+            (
+                bool((signal != 0).any()),
+                bool((signal < 0).any()),
+                bool((signal > 0).any()),
+                int((signal != 0).sum()),
+                int((signal < 0).sum()),
+            )
+        )
+    return pd.DataFrame(
+        rows, columns=["any_signal", "any_low", "any_high", "signal_points", "low_points"]
+    )

@@ -101,6 +101,7 @@ EXTRACTED_ROWS = {
     "board_innovations": 7,
     "frontline_innovations": 7,
     "framework_items": 28,
+    "specialist_trusts": 3,
     "ae_attendances": 12765,
     "shmi_engagement": 852,
 }

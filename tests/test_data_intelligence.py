@@ -66,3 +66,23 @@ def test_table3_items_the_chapter_uses():
     assert (table3.survey == "inpatient").sum() == 2
     # the headroom analysis needs a finite scale on every item
     assert (items.scale_max > items.scale_min).all()
+
+
+def test_specialist_trusts_validate_and_cite():
+    trusts = nhsbook.load("specialist_trusts")
+    assert trusts.org_code.is_unique
+    assert set(trusts.source) <= references.keys()
+    assert all(code in where for code, where in zip(trusts.org_code, trusts.locator, strict=True))
+    assert set(trusts.specialty) == {"children"}
+
+
+def test_a_damaged_specialist_list_fails(data_copy):
+    set_cell(data_copy, "specialist_trusts", 1, "specialty", "paediatric")
+    with pytest.raises(data.DataValidationError, match="specialty"):
+        data.load("specialist_trusts", data_copy)
+
+
+def test_a_malformed_ods_code_fails(data_copy):
+    set_cell(data_copy, "specialist_trusts", 1, "org_code", "rcu")
+    with pytest.raises(data.DataValidationError, match="org_code"):
+        data.load("specialist_trusts", data_copy)

@@ -97,3 +97,116 @@ def test_beyond_limits_and_direction():
     assert beyond.tolist() == [-1, 0, 1]
     direction = spc.signal_direction([0, 0, -1, 0], [1, 1, 1, 0], [-1, 0, 0, 0])
     assert direction.tolist() == [1, 1, -1, 0]
+
+
+def test_logit_random_effects_limits_on_a_small_synthetic_set():
+    p0 = 0.8
+    n = np.array([100.0, 400.0, 900.0, 1600.0])
+    p = np.array([0.70, 0.85, 0.78, 0.83])
+    z = spc.logit_z(p, n, p0)
+    s = 1 / np.sqrt(n * p0 * (1 - p0))  # delta-method SE of a log-odds at p0
+    logit = np.log(p / (1 - p)) - np.log(p0 / (1 - p0))
+    assert z == pytest.approx(logit / s)
+    phi = float(np.mean(z**2))  # no winsorising by hand: four points
+    tau2 = spc.tau_squared(n, p0, phi, scale="logit")
+    w = 1 / s**2
+    expected_tau2 = (4 * phi - 3) / (w.sum() - (w**2).sum() / w.sum())
+    assert tau2 == pytest.approx(expected_tau2)
+    lo, hi = spc.logit_funnel_limits(p0, n, 2.0, tau2=tau2)
+    half = 2.0 * np.sqrt(s**2 + tau2)
+    centre = np.log(p0 / (1 - p0))
+    assert lo == pytest.approx(1 / (1 + np.exp(-(centre - half))))
+    assert hi == pytest.approx(1 / (1 + np.exp(-(centre + half))))
+    # asymmetric on the proportion scale: the upper limit is nearer p0 than the lower
+    assert (hi - p0 < p0 - lo).all()
+    with pytest.raises(ValueError, match="scale"):
+        spc.tau_squared(n, p0, phi, scale="probit")
+
+
+def test_logit_and_proportion_scales_agree_near_one_half_with_small_tau():
+    n = np.array([1e6])
+    lo_p, hi_p = spc.funnel_limits(0.5, n, 2.0)
+    lo_l, hi_l = spc.logit_funnel_limits(0.5, n, 2.0)
+    assert (lo_l[0], hi_l[0]) == pytest.approx((lo_p[0], hi_p[0]), abs=1e-6)
+
+
+def test_laney_baseline_fixes_centre_and_spread_on_the_first_points():
+    numerator = np.array([50, 60, 55, 45, 50, 90])
+    denominator = np.full(6, 100)
+    chart = spc.laney_p_prime(numerator, denominator, baseline=5)
+    first5 = spc.laney_p_prime(numerator[:5], denominator[:5])
+    assert chart.centre.iloc[0] == pytest.approx(first5.centre.iloc[0])
+    assert chart.ucl.iloc[-1] == pytest.approx(first5.ucl.iloc[0])
+    assert chart.z.iloc[-1] > 3  # the monitored point is beyond the baseline limits
+    with pytest.raises(ValueError, match="baseline"):
+        spc.laney_p_prime(numerator, denominator, baseline=1)
+
+
+def test_xmr_limits():
+    values = np.array([1.0, 3.0, 2.0, 4.0, 3.0])
+    chart = spc.xmr(values)
+    sigma = np.mean([2, 1, 2, 1]) / 1.128
+    assert chart.centre.iloc[0] == pytest.approx(2.6)
+    assert chart.ucl.iloc[0] == pytest.approx(2.6 + 3 * sigma)
+    assert chart.z.tolist() == pytest.approx(((values - 2.6) / sigma).tolist())
+
+
+# The four Making Data Count rules, each on a series that triggers it and one that does
+# not. ``z`` is the distance from the centre in sigma units.
+
+
+def test_rule_beyond_limits():
+    z = np.array([0.5, -3.2, 1.0, 3.1, 2.9])
+    rules = spc.mdc_rules(z, z)
+    assert rules.beyond.tolist() == [0, -1, 0, 1, 0]
+    calm = np.array([0.5, -2.9, 1.0, 2.9])
+    assert not spc.mdc_rules(calm, calm).beyond.any()
+
+
+def test_rule_trend():
+    rising = np.array([-1.0, -0.8, -0.5, -0.1, 0.2, 0.4, 0.9, 0.1])
+    assert spc.mdc_rules(rising, rising).trend.tolist() == [1] * 7 + [0]
+    six = np.array([-1.0, -0.8, -0.5, -0.1, 0.2, 0.4, 0.1])
+    assert not spc.mdc_rules(six, six).trend.any()
+
+
+def test_rule_two_in_three_beyond_two_sigma():
+    z = np.array([0.0, 2.5, 0.3, 2.2, -0.4, 0.1])
+    assert spc.two_in_three(z).tolist() == [0, 1, 0, 1, 0, 0]
+    assert spc.mdc_rules(z, z).two_in_three.tolist() == [0, 1, 0, 1, 0, 0]
+    below = np.array([-2.1, -2.6, -0.5])
+    assert spc.two_in_three(below).tolist() == [-1, -1, 0]
+    # not triggered: the middle point is on the other side, or the near points are apart
+    assert not spc.two_in_three([2.5, -0.3, 2.2]).any()
+    assert not spc.two_in_three([2.5, 0.3, 0.2, 2.2]).any()
+    # near means between 2 and 3 sigma: a point beyond 3 sigma is the other rule's
+    assert not spc.two_in_three([3.5, 2.5, 0.2]).any()
+
+
+def test_rule_run_of_seven():
+    z = np.array([0.2, 0.5, 0.1, 1.0, 0.3, 0.4, 0.6, -0.2])
+    assert spc.mdc_rules(z, np.zeros(8) + z).run.tolist() == [1] * 7 + [0]
+    z6 = np.array([0.2, 0.5, 0.1, 1.0, 0.3, 0.4, -0.6, 0.2])
+    assert not spc.mdc_rules(z6, z6).run.any()
+
+
+def test_signal_priority_follows_nhsrplotthedots():
+    # a rising trend of 7 that ends below the centre: the trend (improvement) decides
+    values = np.array([-3.5, -2.0, -1.5, -1.2, -1.0, -0.8, -0.5])
+    rules = spc.mdc_rules(values, values)
+    assert rules.beyond.tolist()[0] == -1
+    assert rules.signal.tolist() == [-1, 1, 1, 1, 1, 1, 1]
+    assert list(spc.MDC_RULES) == ["beyond", "trend", "two_in_three", "run"]
+
+
+def test_stable_process_false_alarm_simulation_is_reproducible():
+    first = spc.stable_signal_rates(36, baseline=12, monitor_from=12, simulations=400, seed=7)
+    again = spc.stable_signal_rates(36, baseline=12, monitor_from=12, simulations=400, seed=7)
+    assert first.equals(again)
+    assert len(first) == 400
+    rate = first.any_signal.mean()
+    # a stable 24-month chart with a 12-month baseline signals often, but not always
+    assert 0.3 < rate < 0.65
+    assert first.any_low.mean() == pytest.approx(first.any_high.mean(), abs=0.08)
+    whole = spc.stable_signal_rates(36, simulations=400, seed=7)
+    assert whole.any_signal.mean() < rate  # limits fitted on the whole series signal less

@@ -1,0 +1,28 @@
+"""nhsbook.ranks: top-10 retention and the stable-ranking SIMULATION."""
+
+import numpy as np
+import pytest
+
+from nhsbook import ranks
+
+
+def test_top_kept():
+    assert ranks.top_kept([5, 4, 3, 2, 1], [1, 4, 5, 2, 3], top=2) == 1
+    assert ranks.top_kept(np.arange(20), np.arange(20), top=10) == 10
+
+
+def test_pearson_from_spearman():
+    assert ranks.pearson_from_spearman(1.0) == pytest.approx(1.0)
+    assert ranks.pearson_from_spearman(0.0) == pytest.approx(0.0)
+    assert ranks.pearson_from_spearman(0.8) == pytest.approx(0.8135, abs=1e-3)
+
+
+def test_stable_ranking_simulation_matches_rho_and_is_reproducible():
+    sims = ranks.stable_rank_moves(120, 0.85, simulations=300, seed=3)
+    assert sims.equals(ranks.stable_rank_moves(120, 0.85, simulations=300, seed=3))
+    assert sims.spearman.mean() == pytest.approx(0.85, abs=0.02)
+    assert 3 < sims.top_kept.mean() < 9
+    noisier = ranks.stable_rank_moves(120, 0.5, simulations=300, seed=3)
+    assert noisier.top_kept.mean() < sims.top_kept.mean()
+    with pytest.raises(ValueError):
+        ranks.stable_rank_moves(120, 1.0)
