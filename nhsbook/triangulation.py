@@ -68,8 +68,7 @@ def cell_status(traceability: str, meaning: str, prominence: str, example: str) 
 def with_status(cells: pd.DataFrame) -> pd.DataFrame:
     """``cells`` with a ``status`` column derived by :func:`cell_status`."""
     status = [
-        cell_status(r.traceability, r.meaning, r.prominence, r.example)
-        for r in cells.itertuples()
+        cell_status(r.traceability, r.meaning, r.prominence, r.example) for r in cells.itertuples()
     ]
     return cells.assign(status=status)
 
@@ -89,8 +88,10 @@ def component_grid(
     plot = with_status(cells).assign(
         component_label=lambda d: d["component"].map(COMPONENTS),
         traced=lambda d: d["traceability"].map(TRACE_LABELS),
-        note=lambda d: d["prominence"].where(d["prominence"] != "none", "")
-        + d["example"].map({"yes": " + example", "no": ""}),
+        note=lambda d: (
+            d["prominence"].where(d["prominence"] != "none", "")
+            + d["example"].map({"yes": " + example", "no": ""})
+        ),
         claims=lambda d: d["claim_ids"].fillna("none").str.replace(";", ", "),
     )
     dark = alt.datum[field] == domain[0]
@@ -127,11 +128,8 @@ def component_grid(
         ],
     )
     text_colour = alt.condition(dark, alt.value("white"), alt.value(COLOURS["text"]))
-    label = base.mark_text(dy=-6, fontSize=10).encode(
-        text=alt.Text("status:N"), color=text_colour
-    )
+    label = base.mark_text(dy=-6, fontSize=10).encode(text=alt.Text("status:N"), color=text_colour)
     note = base.mark_text(dy=8, fontSize=9).encode(text="note:N", color=text_colour)
-    return (
-        alt.layer(heat, label, note)
-        .properties(width=alt.Step(86), height=alt.Step(46), title=title)
+    return alt.layer(heat, label, note).properties(
+        width=alt.Step(86), height=alt.Step(46), title=title
     )
