@@ -23,6 +23,14 @@ COMPONENTS = {
     5: "5 Clinical team survey",
     6: "6 Board survey and minutes",
 }
+AXIS_LABELS = {  # two-line column labels for the grid
+    1: "1 Stakeholder|interviews",
+    2: "2 Case|studies",
+    3: "3 Patients|and public",
+    4: "4 National|data",
+    5: "5 Clinical|team survey",
+    6: "6 Board survey|and minutes",
+}
 TRACEABILITY = ["named", "ambiguous", "none"]
 MEANING = ["same", "partly", "contrary", "none"]
 PROMINENCE = ["central", "secondary", "passing", "none"]
@@ -86,39 +94,35 @@ def component_grid(
     else:
         raise ValueError(f"colour must be 'status' or 'traceability', not {colour!r}")
     plot = with_status(cells).assign(
-        component_label=lambda d: d["component"].map(COMPONENTS),
+        component_label=lambda d: d["component"].map(AXIS_LABELS),
+        component_name=lambda d: d["component"].map(COMPONENTS),
         traced=lambda d: d["traceability"].map(TRACE_LABELS),
-        note=lambda d: (
-            d["prominence"].where(d["prominence"] != "none", "")
-            + d["example"].map({"yes": " + example", "no": ""})
-        ),
+        note=lambda d: d["prominence"].where(d["prominence"] != "none", ""),
+        illustrated=lambda d: d["example"].map({"yes": "+ example", "no": ""}),
         claims=lambda d: d["claim_ids"].fillna("none").str.replace(";", ", "),
     )
     dark = alt.datum[field] == domain[0]
     base = alt.Chart(plot).encode(
         x=alt.X(
             "component_label:N",
-            sort=list(COMPONENTS.values()),
+            sort=list(AXIS_LABELS.values()),
             title="Component of the programme (Table 1 element group)",
             axis=alt.Axis(
-                labelAngle=0,
-                orient="top",
-                labelExpr="split(replace(datum.label, /^(\\d) /, '$1|'), '|')",
-                labelLimit=90,
+                labelAngle=0, orient="bottom", labelExpr="split(datum.label, '|')", labelLimit=100
             ),
         ),
-        y=alt.Y("finding:N", sort=findings, title=None, axis=alt.Axis(labelLimit=110)),
+        y=alt.Y("finding:N", sort=findings, title=None, axis=alt.Axis(labelLimit=120)),
     )
     heat = base.mark_rect(stroke="white", strokeWidth=2).encode(
         color=alt.Color(
             f"{field}:N",
             scale=alt.Scale(domain=domain, range=colours),
             title=legend_title,
-            legend=alt.Legend(orient="bottom", direction="horizontal", columns=2),
+            legend=alt.Legend(orient="bottom", direction="horizontal", columns=2, titleLimit=400),
         ),
         tooltip=[
             alt.Tooltip("finding:N", title="Finding"),
-            alt.Tooltip("component_label:N", title="Component"),
+            alt.Tooltip("component_name:N", title="Component"),
             alt.Tooltip("status:N", title="Status"),
             alt.Tooltip("traced:N", title="Traced"),
             alt.Tooltip("meaning:N", title="Meaning"),
@@ -128,8 +132,9 @@ def component_grid(
         ],
     )
     text_colour = alt.condition(dark, alt.value("white"), alt.value(COLOURS["text"]))
-    label = base.mark_text(dy=-6, fontSize=10).encode(text=alt.Text("status:N"), color=text_colour)
-    note = base.mark_text(dy=8, fontSize=9).encode(text="note:N", color=text_colour)
-    return alt.layer(heat, label, note).properties(
-        width=alt.Step(86), height=alt.Step(46), title=title
+    status = base.mark_text(dy=-10, fontSize=10).encode(text="status:N", color=text_colour)
+    note = base.mark_text(dy=3, fontSize=9).encode(text="note:N", color=text_colour)
+    example = base.mark_text(dy=14, fontSize=9).encode(text="illustrated:N", color=text_colour)
+    return alt.layer(heat, status, note, example).properties(
+        width=alt.Step(88), height=alt.Step(52), title=title
     )
