@@ -104,6 +104,11 @@ EXTRACTED_ROWS = {
     "specialist_trusts": 3,
     "ae_attendances": 12765,
     "shmi_engagement": 852,
+    # The synthesis's coding of the paper (two codings of 119 claims, and what rests on them)
+    "claim_codings": 238,
+    "coding_disagreements": 28,
+    "component_triangulation": 30,
+    "mmat_appraisal": 22,
 }
 
 

@@ -1,8 +1,10 @@
-"""The synthesis data: documents, findings, claims, CERQual ratings, levers and statements.
+"""The synthesis data: documents, findings, claims and their two codings, the component
+triangulation, the MMAT appraisal, CERQual ratings, levers and statements.
 
 Each resource validates; every row cites a bibliography key; claim lists point at real claims;
-the overall CERQual levels follow the rule the synthesis chapter states; the lever mapping
-agrees with framework_items; and damaged copies fail loudly.
+the disagreement log is complete and its resolutions are what data/claims.csv holds; every
+CERQual judgement has an explanation and contributing sources; the lever mapping agrees with
+framework_items; and damaged copies fail loudly.
 """
 
 import csv
@@ -14,7 +16,19 @@ from conftest import assert_damage_fails, set_cell
 import nhsbook
 from nhsbook import data, references
 
-RESOURCES = ["documents", "findings", "claims", "cerqual", "finding_levers", "synthesis_statements"]
+RESOURCES = [
+    "documents",
+    "findings",
+    "claims",
+    "claim_codings",
+    "coding_disagreements",
+    "component_triangulation",
+    "mmat_appraisal",
+    "cerqual",
+    "finding_levers",
+    "synthesis_statements",
+]
+CODED = ["finding", "stance", "evidence_kinds"]
 BIB = references.keys()
 LEVELS = ["high", "moderate", "low", "very low"]
 PENALTY = {
@@ -47,6 +61,8 @@ def test_row_counts():
     assert counts["findings"] == 5
     assert counts["claims"] >= 60
     assert counts["cerqual"] == 5 * 5
+    assert counts["claim_codings"] == 2 * counts["claims"]
+    assert counts["component_triangulation"] == 5 * 6
 
 
 def test_documents_cover_the_bibliography_sources():
@@ -59,8 +75,8 @@ def test_documents_cover_the_bibliography_sources():
 
 def test_claim_lists_point_at_claims():
     known = set(nhsbook.load("claims")["claim_id"])
-    for name in ["cerqual", "synthesis_statements"]:
-        cited = ids(nhsbook.load(name)["claim_ids"])
+    for name in ["cerqual", "synthesis_statements", "component_triangulation"]:
+        cited = ids(nhsbook.load(name)["claim_ids"].dropna())
         assert cited.isin(known).all(), f"{name}: unknown claims {sorted(set(cited) - known)}"
 
 
@@ -69,16 +85,102 @@ def test_every_statement_kind_present():
     assert kinds == {"supported", "not supported", "open question"}
 
 
-def test_cerqual_complete_and_overall_follows_the_rule():
+def rule_level(parts: pd.Series) -> str:
+    """The arithmetic rule the chapter shows beside each judgement (a sensitivity check)."""
+    down = parts.map(PENALTY).sum() + int((parts == "minor concerns").sum() >= 3)
+    return LEVELS[min(down, 3)]
+
+
+def test_cerqual_complete_with_explanations_and_sources():
     cerqual = nhsbook.load("cerqual")
     findings = set(nhsbook.load("findings")["finding"])
     assert set(cerqual["finding"]) == findings
+    assert cerqual["reason"].str.split().str.len().ge(8).all(), "every rating needs an explanation"
+    assert cerqual["contributing_sources"].str.strip().ne("").all()
     for finding, rows in cerqual.groupby("finding"):
-        ratings = rows.set_index("component")["rating"]
+        ratings = rows.set_index("component")
         assert set(ratings.index) == {*COMPONENTS, "overall"}, finding
-        parts = ratings[COMPONENTS]
-        down = parts.map(PENALTY).sum() + int((parts == "minor concerns").sum() >= 3)
-        assert ratings["overall"] == LEVELS[min(down, 3)], finding
+        overall = ratings.loc["overall"]
+        assert overall["reason"].lower().startswith(f"{overall['rating']} confidence"), finding
+        # A judgement that departs from the rule must say why.
+        if rule_level(ratings.loc[COMPONENTS, "rating"]) != overall["rating"]:
+            assert "rule" in overall["reason"], finding
+
+
+def test_culture_and_goals_adequacy_rated_alike():
+    """Both report associations without effect sizes, so both get the same adequacy rating."""
+    cerqual = nhsbook.load("cerqual").set_index(["finding", "component"])["rating"]
+    assert cerqual["culture", "adequacy"] == cerqual["goals", "adequacy"]
+
+
+def test_two_codings_cover_every_claim():
+    claims = nhsbook.load("claims")
+    codings = nhsbook.load("claim_codings")
+    for coding, rows in codings.groupby("coding"):
+        assert sorted(rows["claim_id"]) == sorted(claims["claim_id"]), coding
+
+
+def normalised(frame: pd.DataFrame, field: str) -> pd.Series:
+    values = frame[field].fillna("(method)")
+    if field == "evidence_kinds":
+        values = values.str.split(";").map(lambda kinds: ";".join(sorted(kinds)))
+    return values
+
+
+def test_disagreement_log_is_complete_and_resolved_into_claims():
+    claims = nhsbook.load("claims").set_index("claim_id")
+    codings = nhsbook.load("claim_codings")
+    first = codings[codings["coding"] == "first"].set_index("claim_id").loc[claims.index]
+    second = codings[codings["coding"] == "second"].set_index("claim_id").loc[claims.index]
+    log = nhsbook.load("coding_disagreements").set_index(["claim_id", "field"])
+    logged = set(log.index)
+    for field in CODED:
+        a, b, final = (normalised(f, field) for f in (first, second, claims))
+        differ = set(a.index[a != b])
+        assert {c for c, f in logged if f == field} == differ, field
+        # where the codings agree, data/claims.csv holds the agreed value
+        assert (final[a == b] == a[a == b]).all(), field
+        for claim_id in differ:
+            resolved = log.loc[(claim_id, field), "resolved"]
+            if field == "evidence_kinds":
+                resolved = ";".join(sorted(resolved.split(";")))
+            assert resolved in {a[claim_id], b[claim_id]}, (claim_id, field)
+            assert final[claim_id] == resolved, (claim_id, field)
+
+
+def test_review_fixes_to_the_coding():
+    claims = nhsbook.load("claims").set_index("claim_id")
+    # ME14 restates DW01 and does not borrow its interviews
+    assert claims.at["ME14", "restates"] == "DW01"
+    assert "interviews" not in claims.at["ME14", "evidence_kinds"]
+    # the Discussion restates the Results
+    for claim_id in ["DW25", "DW50", "DW52", "DW55"]:
+        assert claims.at[claim_id, "restates"] in claims.index, claim_id
+    # outside literature has one code, not three
+    for claim_id in ["ME08", "ME15", "ME16", "ME17", "ME18", "CA03", "CA07"]:
+        assert "cited literature" in claims.at[claim_id, "evidence_kinds"], claim_id
+    # DW28's quotation now contains its claim
+    assert "complete their work successfully" in claims.at["DW28", "quote"]
+    restated = claims["restates"].dropna()
+    assert restated.isin(claims.index).all()
+
+
+def test_component_triangulation_rests_on_the_papers_claims():
+    cells = nhsbook.load("component_triangulation")
+    claims = nhsbook.load("claims").set_index("claim_id")
+    assert len(cells[["finding", "component"]].drop_duplicates()) == 5 * 6
+    for row in cells.dropna(subset=["claim_ids"]).itertuples():
+        for claim_id in row.claim_ids.split(";"):
+            assert claims.at[claim_id, "source"] == "dixonwoods2014", claim_id
+            assert claims.at[claim_id, "finding"] == row.finding, (claim_id, row.finding)
+
+
+def test_mmat_items_and_responses():
+    mmat = nhsbook.load("mmat_appraisal")
+    items = set(mmat["item"])
+    assert {"S1", "S2"} <= items
+    assert {f"5.{i}" for i in range(1, 6)} <= items, "the mixed-methods criteria are all rated"
+    assert mmat["reason"].str.strip().ne("").all()
 
 
 def test_levers_match_framework_items():
@@ -117,6 +219,16 @@ def test_overall_row_needs_a_level(data_copy):
         ("claims", 3, "evidence_kinds", "interviews;hearsay", r"row 3 .*field 'evidence_kinds'"),
         ("claims", 2, "quote", " ".join(["word"] * 31), r"row 2 .*at most 30 words"),
         ("finding_levers", 1, "item_no", "9", r"not found in resource 'framework_items'"),
+        ("claim_codings", 1, "coding", "third", r"claim_codings\.csv, row 1 .*field 'coding'"),
+        ("component_triangulation", 1, "claim_ids", "", r"row 1 .*lists claims exactly when"),
+        ("component_triangulation", 2, "component", "7", r"row 2 .*field 'component'"),
+        (
+            "mmat_appraisal",
+            3,
+            "response",
+            "partly",
+            r"mmat_appraisal\.csv, row 3 .*field 'response'",
+        ),
     ],
 )
 def test_damaged_cell_fails(data_copy, name, row, field, value, match):
