@@ -102,3 +102,12 @@ def test_the_front_page_says_how_to_cite_from_citation_cff(site):
     assert "@book{nhsbook," in page and "placeholder" in page
     assert "10.1136/bmjqs-2013-001947" in page
     assert 'href="changelog.html"' in page
+
+
+def test_the_front_page_has_one_glued_key_finding_per_chapter(site):
+    page = (site / "book" / "intro.html").read_text()
+    findings = page[page.index('id="key-findings"') : page.index('id="the-chapters"')]
+    items = re.findall(r"<li>(.*?)</li>", findings, re.S)
+    assert len(items) == 6
+    for item in items:
+        assert 'class="pasted-text"' in item, item[:80]
