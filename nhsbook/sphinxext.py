@@ -31,6 +31,7 @@ from docutils.parsers.rst import Directive
 from sphinx.errors import ExtensionError
 
 from nhsbook import figures as figmod
+from nhsbook import provenance
 from nhsbook.paths import FIGURES_URL, ROOT
 
 FINGERPRINT_INPUTS = ["data", "nhsbook", "book/references.bib", "requirements.lock"]
@@ -250,4 +251,5 @@ def setup(app):
     app.connect("build-finished", on_build_finished)
     app.add_node(figure_index)
     app.add_directive("figure-index", FigureIndex)
+    provenance.setup(app)  # glued numbers link to their cell (nhsbook/provenance.py)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
