@@ -105,8 +105,7 @@ class glue_link(nodes.Inline, nodes.TextElement):  # noqa: N801 - docutils node 
 
 def visit_glue_link_html(self, node):
     self.body.append(
-        f'<a class="nhsbook-glue" href="#{node["refid"]}" '
-        f'data-glue="{html.escape(node["key"])}">'
+        f'<a class="nhsbook-glue" href="#{node["refid"]}" data-glue="{html.escape(node["key"])}">'
     )
 
 
@@ -197,7 +196,9 @@ def on_doctree_read(app, doctree):
                 text.parent.replace(text, nodes.Text(glued_text(text.astext())))
     cells = [c for c in doctree.findall(nodes.container) if c.get("nb_element") == "cell_code"]
     popovers = {}
-    for pasted in list(doctree.findall(lambda n: isinstance(n, nodes.inline) and "nhsbook_glue" in n)):
+    for pasted in list(
+        doctree.findall(lambda n: isinstance(n, nodes.inline) and "nhsbook_glue" in n)
+    ):
         key, record = pasted["nhsbook_glue"], pasted["nhsbook_record"]
         cell = _find_cell(cells, key, record)
         if cell is None and record is None:  # glued by myst_nb.glue in a hidden cell

@@ -73,7 +73,7 @@ def test_make_lab_serves_a_chapter_as_a_notebook():
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    url = f"http://127.0.0.1:{port}/api/contents/chapters/goals.md?type=notebookurl = f"http://127.0.0.1:{port}/api/contents/goals.md?type=notebook&token={token}"token={token}"
+    url = f"http://127.0.0.1:{port}/api/contents/chapters/goals.md?type=notebook&token={token}"
     try:
         deadline = time.monotonic() + 90
         while True:
