@@ -56,7 +56,7 @@
     });
     cell.classList.add("nhsbook-cell-target");
     cell.setAttribute("tabindex", "-1");
-    cell.scrollIntoView({ block: "center" });
+    cell.scrollIntoView({ block: "start" });
     cell.focus({ preventScroll: true });
   }
 
