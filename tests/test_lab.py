@@ -11,6 +11,7 @@ server is stopped by its process group id.
 import json
 import os
 import signal
+import socket
 import subprocess
 import time
 import urllib.request
@@ -22,7 +23,6 @@ from conftest import ROOT
 from packaging.requirements import Requirement
 from playwright.sync_api import sync_playwright
 from test_browser import CHROMIUM_ARGS
-from test_standalone import free_port
 
 from nhsbook.lockfile import lock_pins
 
@@ -30,6 +30,12 @@ TOKEN = "nhsbook-lab-test"
 CHAPTER = "chapters/goals.md"
 KNOWN_OUTPUT = "Source: Dixon-Woods et al. (2014)"  # the source line under a figure in Lab
 RUN_TIMEOUT_S = 420
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 @contextmanager
@@ -93,6 +99,15 @@ def test_lab_settings_make_myst_open_as_notebook():
     post_build = (ROOT / "postBuild").read_text()
     assert "lab/overrides.json" in post_build
     assert os.access(ROOT / "postBuild", os.X_OK), "postBuild must be executable for repo2docker"
+
+
+def test_make_lab_serves_a_chapter_as_a_notebook(tmp_path):
+    with lab_server(tmp_path) as base:
+        url = f"{base}/api/contents/{CHAPTER}?type=notebook&token={TOKEN}"
+        with urllib.request.urlopen(url, timeout=30) as response:
+            model = json.load(response)
+    assert model["type"] == "notebook"
+    assert any("show_figure" in "".join(c["source"]) for c in model["content"]["cells"])
 
 
 def cell_prompts(page) -> list[str]:
