@@ -150,17 +150,7 @@ def tagging_role(role):
 
 
 def _cell_source(cell: nodes.Element) -> str:
-    return "\n".join(
-        n.astext()
-        for n in cell.findall(nodes.literal_block)
-        if any(p.get("nb_element") == "cell_code_source" for p in _ancestors(n))
-    )
-
-
-def _ancestors(node):
-    while node is not None:
-        yield node
-        node = node.parent
+    return "".join(c.astext() for c in cell.children if c.get("nb_element") == "cell_code_source")
 
 
 def _glue_call(key: str) -> re.Pattern:
@@ -178,7 +168,8 @@ def _find_cell(cells: list[nodes.Element], key: str, record: dict | None):
 
 
 def _popover(record: dict | None) -> dict:
-    record = record or {}
+    if record is None:  # glued without nhsbook.glue_value: what the cell loaded is unknown
+        return {}
     return {
         "loaded": [describe(n) for n in record.get("loaded", [])],
         "earlier": [describe(n) for n in record.get("loaded_earlier", [])],

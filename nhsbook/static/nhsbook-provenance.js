@@ -39,7 +39,7 @@
     box.appendChild(lead);
     addList(box, "Data that cell loaded:", info.loaded);
     addList(box, "Data loaded by earlier cells:", info.earlier);
-    if (!(info.loaded && info.loaded.length) && !(info.earlier && info.earlier.length)) {
+    if (info.loaded && !info.loaded.length && !info.earlier.length) {
       addList(box, "Data:", ["no data resource loaded (computed in the notebook)"]);
     }
     link.setAttribute("aria-describedby", box.id);
