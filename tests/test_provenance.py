@@ -9,6 +9,7 @@ and highlights the cell, and focusing it shows the data that cell loaded.
 """
 
 import re
+import shutil
 
 import nbformat
 import pytest
@@ -166,3 +167,29 @@ def test_a_popover_names_the_data_file_its_cell_loaded(site, chromium_path):
             "() => [...document.querySelectorAll('.nhsbook-glue-popover')].map(p => p.textContent)"
         )
     assert any("data/reported_counts.csv — Dixon-Woods et al. (2014)" in t for t in texts)
+
+
+def test_following_a_number_opens_its_collapsed_cell(site, chromium_path, tmp_path):
+    """As for a cell tagged hide-input: its source sits in a closed <details>."""
+    copy = tmp_path / "html"
+    shutil.copytree(site, copy)
+    page_file = copy / "chapters" / "goals.html"
+    soup = BeautifulSoup(page_file.read_text(), "html.parser")
+    target = soup.select_one("a.nhsbook-glue")["href"]
+    source = soup.select_one(f"{target} .cell_input")
+    details = soup.new_tag("details", attrs={"class": "hide above-input"})
+    summary = soup.new_tag("summary")
+    summary.string = "Show code cell source"
+    source.wrap(details)
+    details.insert(0, summary)
+    page_file.write_text(str(soup))
+    with serve(copy) as base, browser(chromium_path) as chromium:
+        page = chromium.new_page()
+        page.goto(f"{base}/chapters/goals.html", wait_until="load")
+        assert not page.locator(f"{target} .cell_input").is_visible()
+        page.locator(f"a.nhsbook-glue[href='{target}']").first.click()
+        page.wait_for_function(
+            "id => document.getElementById(id).classList.contains('nhsbook-cell-target')",
+            arg=target[1:],
+        )
+        assert page.locator(f"{target} .cell_input").is_visible()
