@@ -20,8 +20,11 @@ book: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Served from the repository root, so URLs match Binder's (lab/tree/chapters/goals.md);
+# lab/overrides.json makes JupyterLab open MyST Markdown chapters as notebooks.
 lab: $(STAMP)
-	cd chapters && $(BIN)/jupyter lab $(LAB_ARGS)
+	install -D -m 644 lab/overrides.json "$$($(BIN)/jupyter lab path | awk -F': *' '/Application directory/ {print $$2}')/settings/overrides.json"
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/chapters $(LAB_ARGS)
 
 figures: book
 	$(BIN)/python -m nhsbook.snapshots --update

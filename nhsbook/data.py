@@ -35,6 +35,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from nhsbook import provenance
 from nhsbook.paths import DATA, DATAPACKAGE, ROOT
 
 MIRROR_ENV = "NHSBOOK_DATA_MIRROR"
@@ -386,6 +387,7 @@ def _load(name: str, base: Path = DATA) -> pd.DataFrame:
 
 def load(name: str, base: Path = DATA) -> pd.DataFrame:
     """A validated copy of resource ``name`` from ``data/datapackage.json``."""
+    provenance.record_load(name)  # glued numbers name the data their cell loaded
     return _load(name, Path(base)).copy()
 
 

@@ -31,7 +31,7 @@ from docutils import nodes
 from docutils.parsers.rst import Directive
 from sphinx.errors import ExtensionError
 
-from nhsbook import bibstyle, citing, datasite, fignum, meta
+from nhsbook import bibstyle, citing, datasite, fignum, meta, provenance
 from nhsbook import figures as figmod
 from nhsbook.paths import FIGURES_URL, ROOT
 
@@ -302,4 +302,5 @@ def setup(app):
     app.add_role("fig", fignum.fig_role)
     app.add_directive("data-downloads", html_directive(datasite.downloads_html))
     app.add_directive("how-to-cite", html_directive(how_to_cite))
+    provenance.setup(app)  # glued numbers link to their cell (nhsbook/provenance.py)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

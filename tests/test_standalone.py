@@ -1,17 +1,11 @@
-"""Students' path: every chapter runs on its own, and `make lab` serves the chapters.
+"""Students' path: every chapter runs on its own (`make lab` is tested in test_lab.py).
 
 Each chapter (a MyST Markdown notebook) is executed with nbclient from a fresh
 kernel whose working directory is the chapter's own folder, outside the book
 build, as a student running it top to bottom in JupyterLab would.
 """
 
-import json
 import os
-import signal
-import socket
-import subprocess
-import time
-import urllib.request
 from pathlib import Path
 
 import jupytext
@@ -52,41 +46,3 @@ def test_downloaded_ipynb_executes(site, tmp_path):
     notebook = nbformat.read(downloaded, as_version=4)
     nbformat.validate(notebook)
     execute(notebook, tmp_path)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def test_make_lab_serves_a_chapter_as_a_notebook():
-    port, token = free_port(), "nhsbook-test"
-    args = (
-        f"--no-browser --port={port} --ServerApp.ip=127.0.0.1 "
-        f"--IdentityProvider.token={token} --allow-root"
-    )
-    server = subprocess.Popen(
-        ["make", "--no-print-directory", "lab", f"LAB_ARGS={args}"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}/api/contents/goals.md?type=notebook&token={token}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(url, timeout=5) as response:
-                    model = json.load(response)
-                break
-            except OSError:
-                assert server.poll() is None, server.stdout.read().decode()[-3000:]
-                assert time.monotonic() < deadline, "JupyterLab did not start within 90 s"
-                time.sleep(1)
-        assert model["type"] == "notebook"
-        assert any("show_figure" in "".join(c["source"]) for c in model["content"]["cells"])
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
