@@ -15,7 +15,26 @@ expressions, optionally after joining columns from another resource::
 
 Any problem raises :class:`DataValidationError` naming the file, the row
 (data row number and line in the file) and the field. Nothing is coerced
-silently.
+silently. What counts as a valid cell (stricter than Table Schema where its
+leniency would let a wrong number through):
+
+- every file is UTF-8 (a byte-order mark is allowed); other bytes are an error
+  naming the line and field;
+- no cell may start or end with whitespace, and a cell of only whitespace is
+  an error, not a missing value (only an empty cell, or a field's
+  ``missingValues``, is missing), so keys that differ only by spaces and
+  blank locators cannot pass;
+- ``integer`` and ``year`` are digits with an optional sign: ``"107.0"`` is
+  rejected (it is not an integer as written);
+- ``number`` is a plain decimal (optional exponent) and must be finite:
+  ``inf``, ``NaN`` and ``1e309`` (which overflows to infinity) are rejected;
+- ``boolean`` takes Table Schema's default ``trueValues`` (``true``, ``True``,
+  ``TRUE``, ``1``) and ``falseValues`` (``false``, ``False``, ``FALSE``,
+  ``0``), or the field's own ``trueValues``/``falseValues``;
+- ``date`` is ``YYYY-MM-DD``.
+
+Third-party R files (``"format": "rda"``) store counts as doubles; their
+whole-number values are read as integers before these rules apply.
 
 Third-party files (a ``path`` that is a URL, with ``"hash": "sha256:..."``;
 ``"format": "rda"`` files name their R object in ``nhsbook:object``) are never
@@ -29,10 +48,10 @@ import hashlib
 import io
 import json
 import os
-import re
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from nhsbook.paths import DATA, DATAPACKAGE, ROOT
@@ -70,9 +89,31 @@ def _describe(file, row, field, message):
 # --------------------------------------------------------------------------- descriptor
 
 
+def _label(path: Path) -> str:
+    """``data/x.csv`` for the book's own files, the full path otherwise."""
+    path = Path(path)
+    return f"data/{path.name}" if path.parent == DATA else str(path)
+
+
 @cache
 def _package(path: Path = DATAPACKAGE) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        return json.loads(_decode(path.read_bytes(), _label(path)))
+    except json.JSONDecodeError as error:
+        raise DataValidationError(
+            _label(path),
+            [
+                (
+                    None,
+                    None,
+                    f"not valid JSON at line {error.lineno}, column {error.colno}: {error.msg}",
+                )
+            ],
+        ) from None
+    except FileNotFoundError:
+        raise DataFileError(
+            f"{_label(path)}: file not found (the data package descriptor)"
+        ) from None
 
 
 def package(path: Path = DATAPACKAGE) -> dict:
@@ -156,16 +197,43 @@ def _read_raw(res: dict, base: Path) -> tuple[pd.DataFrame, str]:
         label = path.name
     else:
         path = base / res["path"]
-        label = f"data/{res['path']}" if base == DATA else str(path)
+        label = _label(path)
         if not path.is_file():
             raise DataFileError(f"{label}: file not found (resource '{res['name']}')")
     if res.get("format", "csv") == "rda":
         import pyreadr
 
         frame = pyreadr.read_r(str(path))[res["nhsbook:object"]]
-        frame = frame.astype(object).where(frame.notna(), "").astype(str)
+        frame = frame.astype(object).where(frame.notna(), "").map(_r_text)
         return frame.reset_index(drop=True), label
     return _read_csv(path, label), label
+
+
+def _decode(raw: bytes, label: str) -> str:
+    """UTF-8 text; other bytes fail naming the line (and the CSV row and field) of the first one."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        before = raw[: error.start].decode("utf-8").removeprefix("\ufeff")
+        records = list(csv.reader(io.StringIO(before, newline="")))
+        line = before.count("\n") + 1
+        row = field = None
+        if len(records) > 1 and not before.endswith("\n"):  # inside a data row
+            row, column = len(records) - 1, len(records[-1]) - 1
+            field = records[0][column] if column < len(records[0]) else None
+        elif before.endswith("\n") and records:  # at the start of a data row
+            row, field = len(records), records[0][0]
+        bad = raw[error.start : error.end].hex(" ")
+        raise DataValidationError(
+            label, [(row, field, f"byte {bad} on line {line} is not UTF-8; save the file as UTF-8")]
+        ) from None
+
+
+def _r_text(value) -> str:
+    """An R cell as text; R stores counts as doubles, so whole numbers lose their ``.0``."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _read_csv(path: Path, label: str) -> pd.DataFrame:
@@ -175,7 +243,7 @@ def _read_csv(path: Path, label: str) -> pd.DataFrame:
     first column as the index if every row had one cell too many, pad short rows and skip blank
     lines, shifting the row numbers in messages.)
     """
-    text = path.read_text(encoding="utf-8").removeprefix("\ufeff")
+    text = _decode(path.read_bytes(), label).removeprefix("\ufeff")
     if not text.strip():
         raise DataValidationError(label, [(None, None, "file is empty (no header row)")])
     header, *records = csv.reader(io.StringIO(text, newline=""))
@@ -201,8 +269,10 @@ def _read_csv(path: Path, label: str) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- types
 
-_INTEGER = re.compile(r"^[+-]?\d+(\.0+)?$")
-_BOOLEANS = {"true": True, "false": False, "TRUE": True, "FALSE": False}
+_INTEGER = r"[+-]?\d+"
+_NUMBER = r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?"
+TRUE_VALUES = ["true", "True", "TRUE", "1"]  # Table Schema's defaults
+FALSE_VALUES = ["false", "False", "FALSE", "0"]
 
 
 def _convert(values: pd.Series, field: dict, missing: set[str]) -> tuple[pd.Series, pd.Series]:
@@ -213,14 +283,18 @@ def _convert(values: pd.Series, field: dict, missing: set[str]) -> tuple[pd.Seri
     if kind == "string":
         return text.astype("string"), pd.Series(False, index=values.index)
     if kind in ("number", "integer", "year"):
-        number = pd.to_numeric(text, errors="coerce")
-        bad = present & number.isna()
+        pattern = _NUMBER if kind == "number" else _INTEGER
+        written = text.fillna("0").str.fullmatch(pattern)
+        number = pd.to_numeric(text.where(written), errors="coerce")
+        finite = pd.Series(np.isfinite(number.to_numpy(dtype=float, na_value=np.nan)), values.index)
+        bad = present & ~(written & finite)
         if kind in ("integer", "year"):
-            bad |= present & ~text.fillna("0").str.match(_INTEGER)
             return number.where(~bad).astype("Int64"), bad
-        return number.astype("Float64"), bad
+        return number.where(~bad).astype("Float64"), bad
     if kind == "boolean":
-        truth = text.map(_BOOLEANS)
+        truths = {v: True for v in field.get("trueValues", TRUE_VALUES)}
+        truths |= {v: False for v in field.get("falseValues", FALSE_VALUES)}
+        truth = text.map(truths)
         return truth.astype("boolean"), present & truth.isna()
     if kind == "date":
         date = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
@@ -245,8 +319,21 @@ def _typed(frame: pd.DataFrame, schema: dict, label: str) -> tuple[pd.DataFrame,
     missing = set(schema.get("missingValues", [""]))
     typed = {}
     for field in schema["fields"]:
-        column, bad = _convert(frame[field["name"]], field, missing)
-        for i in frame.index[bad][:MAX_REPORTED]:
+        values = frame[field["name"]]
+        spaced = (values != values.str.strip()) & ~values.isin(missing)
+        for i in frame.index[spaced][:MAX_REPORTED]:
+            value = frame.at[i, field["name"]]
+            problems.append(
+                (
+                    i + 1,
+                    field["name"],
+                    f"{value!r} is blank (only whitespace); leave the cell empty or fill it in"
+                    if not value.strip()
+                    else f"{value!r} starts or ends with whitespace; remove it",
+                )
+            )
+        column, bad = _convert(values, field, missing)
+        for i in frame.index[bad & ~spaced][:MAX_REPORTED]:
             value = frame.at[i, field["name"]]
             problems.append((i + 1, field["name"], f"{value!r} is not a valid {field['type']}"))
         typed[field["name"]] = column

@@ -101,14 +101,36 @@ def data_copy(tmp_path, fresh):
     return base
 
 
+# Tests read and write CSV files the way the loader reads them: UTF-8 with an optional
+# byte-order mark, columns found by their header name (never by position).
+
+
 def read_rows(base: Path, name: str) -> list[list[str]]:
-    with open(base / f"{name}.csv", encoding="utf-8", newline="") as f:
+    """Header and data rows of ``<name>.csv`` (a byte-order mark is dropped, as by the loader)."""
+    with open(base / f"{name}.csv", encoding="utf-8-sig", newline="") as f:
         return list(csv.reader(f))
+
+
+def read_records(base: Path, name: str) -> list[dict[str, str]]:
+    """The data rows as ``{column: text}``, whatever the order of the columns."""
+    header, *rows = read_rows(base, name)
+    return [dict(zip(header, row, strict=True)) for row in rows]
 
 
 def write_rows(base: Path, name: str, rows: list[list[str]]) -> None:
     with open(base / f"{name}.csv", "w", encoding="utf-8", newline="") as f:
         csv.writer(f, lineterminator="\n").writerows(rows)
+
+
+def find_row(base: Path, name: str, **where: str) -> int:
+    """The number (from 1, as in the loader's messages) of the one data row matching ``where``."""
+    found = [
+        i
+        for i, record in enumerate(read_records(base, name), start=1)
+        if all(record[k] == v for k, v in where.items())
+    ]
+    assert len(found) == 1, f"{name}.csv: expected one row with {where}, found rows {found}"
+    return found[0]
 
 
 def set_cell(base: Path, name: str, row: int, field: str, value: str) -> None:
