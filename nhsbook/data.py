@@ -70,11 +70,24 @@ class DataValidationError(ValueError):
         lines = [_describe(self.file, *p) for p in problems[:MAX_REPORTED]]
         if len(problems) > MAX_REPORTED:
             lines.append(f"... and {len(problems) - MAX_REPORTED} more problems")
+        lines.append(_how_to_fix(self.file, problems))
         super().__init__("\n".join(lines))
 
 
 class DataFileError(RuntimeError):
     """A data file is missing, unreadable or fails its checksum; says how to get it."""
+
+
+def _how_to_fix(file, problems) -> str:
+    """One line saying what to change, for the end of a validation message."""
+    fields = {str(field) for _, field, _ in problems}
+    advice = [f"correct the value{'s' if len(problems) > 1 else ''} named above in {file}"]
+    if "source" in fields:
+        advice.append("a `source` must be a key of book/references.bib listed in the field's enum")
+    if "locator" in fields:
+        advice.append("every row needs a `locator` (table, row and column, or section and para)")
+    advice.append("each field's type and rules are in data/datapackage.json")
+    return "How to fix: " + "; ".join(advice) + "."
 
 
 def _describe(file, row, field, message):
@@ -151,15 +164,38 @@ def mirror_dir() -> Path | None:
     return DEFAULT_MIRROR if DEFAULT_MIRROR.is_dir() else None
 
 
+def _pooch_cache() -> Path:
+    import pooch
+
+    return Path(pooch.os_cache("nhsbook"))
+
+
+def local_copy(res: dict) -> Path | None:
+    """The local file :func:`fetch` would read for a third-party resource, if there is one."""
+    filename = res["path"].rsplit("/", 1)[-1]
+    mirror = mirror_dir()
+    for folder in ([mirror] if mirror is not None else []) + [_pooch_cache()]:
+        if (folder / filename).is_file():
+            return folder / filename
+    return None
+
+
+def how_to_get(res: dict) -> str:
+    """How to provide a third-party file: address, checksum, mirror variable and its default."""
+    return (
+        f"How to fix: download {res['path']} (sha256 {res['hash'].removeprefix('sha256:')}) "
+        f"into the data mirror folder, named by the environment variable {MIRROR_ENV} "
+        f"(default: ../shared/data beside the repository, here {DEFAULT_MIRROR}), "
+        "or build with network access so that the book downloads it."
+    )
+
+
 def fetch(res: dict) -> Path:
     """Local path of a third-party file, checksum verified (mirror first, then download)."""
     url = res["path"]
     filename = url.rsplit("/", 1)[-1]
     expected = res["hash"].removeprefix("sha256:")
-    how = (
-        f"Get it from {url} (sha256 {expected}) and put it in a folder named by "
-        f"${MIRROR_ENV}, or let the book download it with network access."
-    )
+    how = how_to_get(res)
     mirror = mirror_dir()
     if mirror is not None and (mirror / filename).is_file():
         local = mirror / filename
@@ -178,7 +214,7 @@ def fetch(res: dict) -> Path:
                 url,
                 known_hash=f"sha256:{expected}",
                 fname=filename,
-                path=pooch.os_cache("nhsbook"),
+                path=_pooch_cache(),
                 progressbar=False,
             )
         )

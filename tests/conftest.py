@@ -145,3 +145,13 @@ def assert_damage_fails(base: Path, name: str, row: int, field: str, value: str,
     set_cell(base, name, row, field, value)
     with pytest.raises(data.DataValidationError, match=match):
         data.load(name, base=base)
+
+
+def final_report(result: subprocess.CompletedProcess) -> list[str]:
+    """The lines of the error report a failed build printed last (nhsbook.build_errors)."""
+    lines = result.stderr.rstrip().splitlines()
+    assert lines and set(lines[-1]) == {"="}, (
+        f"the build did not end with a report:\n{tail(result)}"
+    )
+    start = len(lines) - 1 - lines[::-1].index("The book was not built:")
+    return lines[start + 1 : -1]
