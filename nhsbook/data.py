@@ -31,7 +31,10 @@ leniency would let a wrong number through):
 - ``boolean`` takes Table Schema's default ``trueValues`` (``true``, ``True``,
   ``TRUE``, ``1``) and ``falseValues`` (``false``, ``False``, ``FALSE``,
   ``0``), or the field's own ``trueValues``/``falseValues``;
-- ``date`` is ``YYYY-MM-DD``.
+- ``date`` is ``YYYY-MM-DD``;
+- string fields of a ``primaryKey`` or a foreign key are identifiers that code
+  looks up: ASCII letters, digits, spaces, ``_``, ``-`` and ``.`` only (so no
+  markup can hide in a key).
 
 Third-party R files (``"format": "rda"``) store counts as doubles; their
 whole-number values are read as integers before these rules apply.
@@ -307,6 +310,8 @@ def _read_csv(path: Path, label: str) -> pd.DataFrame:
 
 _INTEGER = r"[+-]?\d+"
 _NUMBER = r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?"
+IDENTIFIER = r"[A-Za-z0-9_.\- ]+"
+IDENTIFIER_RULE = "key fields take only letters, digits, spaces, '_', '-' and '.'"
 TRUE_VALUES = ["true", "True", "TRUE", "1"]  # Table Schema's defaults
 FALSE_VALUES = ["false", "False", "FALSE", "0"]
 
@@ -404,6 +409,15 @@ def _rows(mask: pd.Series) -> list[int]:
     return [int(i) + 1 for i in mask[mask].index]
 
 
+def _key_fields(schema: dict) -> list[str]:
+    """Fields of the primary key and of foreign keys, in schema order."""
+    keys = schema.get("primaryKey", [])
+    keys = [keys] if isinstance(keys, str) else list(keys)
+    for fk in schema.get("foreignKeys", []):
+        keys += [fk["fields"]] if isinstance(fk["fields"], str) else fk["fields"]
+    return [f["name"] for f in schema["fields"] if f["name"] in keys]
+
+
 def _check_constraints(frame: pd.DataFrame, schema: dict) -> list:
     problems = []
     for field in schema["fields"]:
@@ -440,6 +454,18 @@ def _check_constraints(frame: pd.DataFrame, schema: dict) -> list:
         if rules.get("unique"):
             dup = column.notna() & column.duplicated(keep=False)
             problems += [(r, name, f"{cell(r)!r} is not unique") for r in _rows(dup)]
+    for name in _key_fields(schema):
+        column = frame[name]
+        if isinstance(column.dtype, pd.StringDtype):
+            ok = column.str.fullmatch(IDENTIFIER).fillna(True).astype(bool)
+            problems += [
+                (
+                    r,
+                    name,
+                    f"{_py(frame.at[r - 1, name])!r} is not an identifier ({IDENTIFIER_RULE})",
+                )
+                for r in _rows(~ok)
+            ]
     key = schema.get("primaryKey")
     if key:
         key = [key] if isinstance(key, str) else key
