@@ -32,6 +32,7 @@ from sphinx.errors import ExtensionError
 from nhsbook import cache, data
 from nhsbook import figures as figmod
 from nhsbook.build_errors import BOOK_ERRORS, book_error_in, report_at_exit
+from nhsbook.kernels import encrypt_kernel_transport
 from nhsbook.paths import FIGURES_URL
 
 BUNDLE = f"nhsbook/vega-bundle-{vl_convert.__version__}-1.js"
@@ -43,6 +44,7 @@ def _build_dir(app) -> Path:
 
 def on_config_inited(app, config):
     os.environ[figmod.BUILD_ENV] = "1"  # kernels started by myst-nb inherit it
+    encrypt_kernel_transport()
     static = _build_dir(app) / "nhsbook-static"
     bundle = static / BUNDLE
     for stale in bundle.parent.glob("vega-bundle-*.js"):
