@@ -29,7 +29,7 @@ from docutils import nodes
 from docutils.parsers.rst import Directive
 from sphinx.errors import ExtensionError
 
-from nhsbook import cache, data
+from nhsbook import cache, data, downloads
 from nhsbook import figures as figmod
 from nhsbook.build_errors import BOOK_ERRORS, book_error_in, report_at_exit
 from nhsbook.kernels import encrypt_kernel_transport
@@ -222,6 +222,7 @@ def on_build_finished(app, exception):
         for doc, p in figure_list
     ]
     (folder / "index.json").write_text(json.dumps(index, indent=1, sort_keys=True) + "\n")
+    downloads.stabilise(Path(app.outdir) / "_sources", _build_dir(app) / "jupyter_execute")
     cache.record(_build_dir(app), app.nhsbook_fingerprint)
 
 

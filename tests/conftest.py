@@ -155,3 +155,12 @@ def final_report(result: subprocess.CompletedProcess) -> list[str]:
     )
     start = len(lines) - 1 - lines[::-1].index("The book was not built:")
     return lines[start + 1 : -1]
+
+
+@pytest.fixture(scope="session")
+def cold_build(tmp_path_factory) -> Path:
+    """A second, independent build: a copy of the project without caches (all cells run again)."""
+    project = copy_project(tmp_path_factory.mktemp("cold") / "project")
+    result = build(project)
+    assert result.returncode == 0, f"book build failed:\n{tail(result)}"
+    return project
