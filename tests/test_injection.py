@@ -22,10 +22,17 @@ from conftest import build, copy_project, read_rows, tail, write_rows
 from test_browser import browser, pages, serve
 
 from nhsbook import data
+from nhsbook.tables import make_table
 
 LOCAL = [n for n in data.resource_names() if not data.is_remote(data.resource(n))]
 MARKER = re.compile(r"INJ\d{5}Q")
 RENDER_TIMEOUT_MS = 15_000
+NO_BLOCKING_DIALOGS = """
+window.__dialogs = [];
+for (const name of ['alert', 'confirm', 'prompt', 'print']) {
+    window[name] = (message) => { window.__dialogs.push(name + ': ' + message); };
+}
+"""
 VISIBLE_TEXT = """() => {
     const body = document.body.cloneNode(true);
     body.querySelectorAll('script, style, noscript, template, svg').forEach(e => e.remove());
@@ -148,6 +155,20 @@ def test_constrained_fields_reject_markup(classified):
         )
 
 
+def shown_literally(text: str, marker: str) -> bool:
+    """Wherever ``marker`` starts a shown text its payload follows, whole or cut by an ellipsis."""
+    whole, position = payload(marker), 0
+    while (start := text.find(marker, position)) >= 0:
+        shown = text[start : start + len(whole)]
+        common = next(
+            (i for i, (a, b) in enumerate(zip(shown, whole, strict=False)) if a != b), len(shown)
+        )
+        if common < len(whole) and not text[start + common :].startswith(("...", "\u2026")):
+            return False
+        position = start + max(common, len(marker))
+    return True
+
+
 def check_page(chromium, url: str, markers: dict) -> tuple[list[str], set[str]]:
     """Problems found on one page, and the markers it shows as text."""
     problems: list[str] = []
@@ -159,9 +180,8 @@ def check_page(chromium, url: str, markers: dict) -> tuple[list[str], set[str]]:
         dialog.dismiss()
 
     page.on("dialog", on_dialog)
+    page.add_init_script(NO_BLOCKING_DIALOGS)  # counted, not shown: hundreds would time out
     page.goto(url, wait_until="load")
-    title = re.search(r"<title>(.*?)</title>", page.request.get(url).text(), re.S)
-    expected_title = unescape(title.group(1)).strip() if title else None
     if page.locator("figure[data-nhsbook-figure]").count():
         try:
             page.wait_for_function(
@@ -172,6 +192,8 @@ def check_page(chromium, url: str, markers: dict) -> tuple[list[str], set[str]]:
         except Exception:  # noqa: BLE001 - a chart that does not draw is reported, not fatal
             problems.append("figures not drawn")
     page.wait_for_load_state("networkidle")
+    title = re.search(r"<title>(.*?)</title>", page.request.get(page.url).text(), re.S)
+    expected_title = unescape(title.group(1)).strip() if title else ""  # after any redirect
     if page.title() != expected_title:
         problems.append(f"title changed to {page.title()!r} (was {expected_title!r})")
     for marker in page.evaluate(
@@ -181,10 +203,11 @@ def check_page(chromium, url: str, markers: dict) -> tuple[list[str], set[str]]:
         problems.append(
             f"element created from data/{name}.csv row {row} field '{field}' ({marker})"
         )
+    problems += [f"a dialog opened: {message!r}" for message in page.evaluate("window.__dialogs")]
     text = page.evaluate(VISIBLE_TEXT)
     shown = set(MARKER.findall(text))
     for marker in sorted(shown):
-        if payload(marker) not in text:
+        if not shown_literally(text, marker):
             name, row, field = markers.get(marker, ("?", 0, "?"))
             problems.append(
                 f"data/{name}.csv row {row} field '{field}' not shown literally ({marker})"
@@ -209,3 +232,37 @@ def test_no_text_from_data_becomes_markup(injected_site, chromium_path):
         for page, problems in report.items()
     )
     assert shown, "no injected text was shown on any page: the test would prove nothing"
+
+
+def test_show_table_passes_the_same_check(classified, tmp_path, chromium_path):
+    """Every local resource, injected, shown with show_table (markup in a header and the
+    caption too): the check above finds nothing and every marker is shown literally."""
+    base = tmp_path / "data"
+    shutil.copytree(data.DATA, base)
+    markers = inject(base, [key for key, message in classified.items() if message is None])
+    data.clear_cache()
+    tables = []
+    try:
+        for name in LOCAL:
+            frame = data.load(name, base=base)
+            header, caption = (f"INJ{len(markers) + i:05d}Q" for i in (1, 2))
+            markers |= {header: (name, 0, "header"), caption: (name, 0, "caption")}
+            columns = {column: column for column in frame.columns} | {
+                frame.columns[0]: payload(header)
+            }
+            tables.append(
+                make_table(frame, caption=payload(caption), columns=columns)._repr_html_()
+            )
+    finally:
+        data.clear_cache()
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "tables.html").write_text(
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Tables</title></head>"
+        f"<body>{''.join(tables)}</body></html>",
+        encoding="utf-8",
+    )
+    with serve(site) as url, browser(chromium_path) as chromium:
+        problems, shown = check_page(chromium, f"{url}/tables.html", markers)
+    assert not problems, "\n".join(problems[:20])
+    assert shown == set(markers), f"not shown: {sorted(set(markers) - shown)[:10]}"
