@@ -83,12 +83,22 @@ class DataFileError(RuntimeError):
 
 def _how_to_fix(file, problems) -> str:
     """One line saying what to change, for the end of a validation message."""
+    if file.endswith(".json"):
+        return (
+            f"How to fix: correct the JSON at that line and column of {file} "
+            f"(`python -m json.tool {file}` points at it)."
+        )
+    if any("is not UTF-8" in message for *_, message in problems):
+        return f"How to fix: save {file} with the UTF-8 encoding (in a spreadsheet: CSV UTF-8)."
     fields = {str(field) for _, field, _ in problems}
     advice = [f"correct the value{'s' if len(problems) > 1 else ''} named above in {file}"]
     if "source" in fields:
         advice.append("a `source` must be a key of book/references.bib listed in the field's enum")
     if "locator" in fields:
-        advice.append("every row needs a `locator` (table, row and column, or section and para)")
+        advice.append(
+            "every row needs a `locator` saying where in the source the value is "
+            "(table, row and column, or section and paragraph)"
+        )
     advice.append("each field's type and rules are in data/datapackage.json")
     return "How to fix: " + "; ".join(advice) + "."
 
@@ -312,6 +322,14 @@ _INTEGER = r"[+-]?\d+"
 _NUMBER = r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?"
 IDENTIFIER = r"[A-Za-z0-9_.\- ]+"
 IDENTIFIER_RULE = "key fields take only letters, digits, spaces, '_', '-' and '.'"
+_EXAMPLE = {
+    "string": "",
+    "number": "(write a finite decimal such as 3.5, -0.14 or 1.2e3)",
+    "integer": "(write digits only, such as 107)",
+    "year": "(write four digits, such as 2011)",
+    "boolean": "(write true or false)",
+    "date": "(write YYYY-MM-DD, such as 2011-06-30)",
+}
 TRUE_VALUES = ["true", "True", "TRUE", "1"]  # Table Schema's defaults
 FALSE_VALUES = ["false", "False", "FALSE", "0"]
 
@@ -374,9 +392,12 @@ def _typed(frame: pd.DataFrame, schema: dict, label: str) -> tuple[pd.DataFrame,
                 )
             )
         column, bad = _convert(values, field, missing)
+        kind = field.get("type", "string")
         for i in frame.index[bad & ~spaced][:MAX_REPORTED]:
             value = frame.at[i, field["name"]]
-            problems.append((i + 1, field["name"], f"{value!r} is not a valid {field['type']}"))
+            problems.append(
+                (i + 1, field["name"], f"{value!r} is not a valid {kind} {_EXAMPLE[kind]}".strip())
+            )
         typed[field["name"]] = column
     return pd.DataFrame(typed, index=frame.index), problems
 
