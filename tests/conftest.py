@@ -164,3 +164,16 @@ def cold_build(tmp_path_factory) -> Path:
     result = build(project)
     assert result.returncode == 0, f"book build failed:\n{tail(result)}"
     return project
+
+
+def build_from(srcdir: Path, cwd: Path, **env: str) -> subprocess.CompletedProcess:
+    """Build ``srcdir`` started from the folder ``cwd``, with extra environment variables."""
+    cwd.mkdir(exist_ok=True)
+    return subprocess.run(
+        build_command(srcdir),
+        cwd=cwd,
+        env={**build_env(srcdir), **env},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )

@@ -4,32 +4,18 @@ Each case builds a one-page copy of the book (``mini_book``) with one thing brok
 end of the build's output: the report naming file, row and field, then "How to fix".
 """
 
-import subprocess
-from pathlib import Path
-
 import pytest
-from conftest import build_command, build_env, final_report, find_row, set_cell
+from conftest import build_from, final_report, find_row, set_cell
 from test_build import mini_book
 
 from nhsbook import data
-
-
-def build_book(book: Path, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        build_command(book),
-        cwd=book,
-        env={**build_env(book), **env},
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
 
 
 def test_unknown_source_key_fails_the_build(tmp_path):
     book = mini_book(tmp_path / "book", "Text.\n")
     row = find_row(book / "data", "claims", claim_id="DW01")
     set_cell(book / "data", "claims", row, "source", "dixonwoods2013")
-    result = build_book(book)
+    result = build_from(book, book)
     assert result.returncode != 0
     error, how = final_report(result)
     assert error.startswith(
@@ -43,7 +29,7 @@ def test_unknown_source_key_fails_the_build(tmp_path):
 def test_blank_locator_fails_the_build(tmp_path):
     book = mini_book(tmp_path / "book", "Text.\n")
     set_cell(book / "data", "study_elements", 2, "locator", "  ")
-    result = build_book(book)
+    result = build_from(book, book)
     assert result.returncode != 0
     error, how = final_report(result)
     assert error == (
@@ -56,7 +42,8 @@ def test_blank_locator_fails_the_build(tmp_path):
 def test_missing_third_party_file_says_where_to_get_it(tmp_path):
     book = mini_book(tmp_path / "book", "Text.\n")
     (tmp_path / "empty-mirror").mkdir()
-    result = build_book(
+    result = build_from(
+        book,
         book,
         **{data.MIRROR_ENV: str(tmp_path / "empty-mirror")},
         XDG_CACHE_HOME=str(tmp_path / "no-downloads"),
@@ -84,7 +71,7 @@ raise nhsbook.DataValidationError("data/claims.csv", [(3, "locator", "value is r
 
 def test_data_error_in_a_notebook_is_reported_last(tmp_path):
     book = mini_book(tmp_path / "book", DATA_ERROR_IN_A_NOTEBOOK)
-    result = build_book(book)
+    result = build_from(book, book)
     assert result.returncode != 0
     error, how = final_report(result)
     assert error == "data/claims.csv, row 3 (line 4), field 'locator': value is required"

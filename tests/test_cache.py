@@ -8,11 +8,10 @@
 """
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import build_command, build_env, final_report, set_cell, tail
+from conftest import build_from, final_report, set_cell, tail
 from test_build import mini_book
 
 from nhsbook import cache, data
@@ -25,19 +24,6 @@ counts = nhsbook.load("reported_counts")
 print("COUNT", counts.set_index("count_id").at["substudies", "value"], "END")
 ```
 """
-
-
-def build_from(book: Path, cwd: Path) -> subprocess.CompletedProcess:
-    """``jupyter-book build /path/to/book`` started from another working directory."""
-    cwd.mkdir(exist_ok=True)
-    return subprocess.run(
-        build_command(book),
-        cwd=cwd,
-        env=build_env(book),
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
 
 
 def shown_count(book: Path) -> str:
