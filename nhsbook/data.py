@@ -216,7 +216,7 @@ def fetch(res: dict) -> Path:
         if actual != expected:
             raise DataFileError(
                 f"{local}: checksum mismatch for resource '{res['name']}': expected sha256 "
-                f"{expected}, got {actual}. The file is not the published one. {how}"
+                f"{expected}, got {actual}. The file is not the published one.\n{how}"
             )
         return local
     import pooch
@@ -235,7 +235,7 @@ def fetch(res: dict) -> Path:
         raise DataFileError(
             f"{filename}: resource '{res['name']}' is not available locally"
             f"{f' (no copy in {mirror})' if mirror else ''} and could not be downloaded "
-            f"({type(error).__name__}: {error}). {how}"
+            f"({type(error).__name__}: {error}).\n{how}"
         ) from error
 
 
