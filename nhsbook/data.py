@@ -15,7 +15,29 @@ expressions, optionally after joining columns from another resource::
 
 Any problem raises :class:`DataValidationError` naming the file, the row
 (data row number and line in the file) and the field. Nothing is coerced
-silently.
+silently. What counts as a valid cell (stricter than Table Schema where its
+leniency would let a wrong number through):
+
+- every file is UTF-8 (a byte-order mark is allowed); other bytes are an error
+  naming the line and field;
+- no cell may start or end with whitespace, and a cell of only whitespace is
+  an error, not a missing value (only an empty cell, or a field's
+  ``missingValues``, is missing), so keys that differ only by spaces and
+  blank locators cannot pass;
+- ``integer`` and ``year`` are digits with an optional sign: ``"107.0"`` is
+  rejected (it is not an integer as written);
+- ``number`` is a plain decimal (optional exponent) and must be finite:
+  ``inf``, ``NaN`` and ``1e309`` (which overflows to infinity) are rejected;
+- ``boolean`` takes Table Schema's default ``trueValues`` (``true``, ``True``,
+  ``TRUE``, ``1``) and ``falseValues`` (``false``, ``False``, ``FALSE``,
+  ``0``), or the field's own ``trueValues``/``falseValues``;
+- ``date`` is ``YYYY-MM-DD``;
+- string fields of a ``primaryKey`` or a foreign key are identifiers that code
+  looks up: ASCII letters, digits, spaces, ``_``, ``-`` and ``.`` only (so no
+  markup can hide in a key).
+
+Third-party R files (``"format": "rda"``) store counts as doubles; their
+whole-number values are read as integers before these rules apply.
 
 Third-party files (a ``path`` that is a URL, with ``"hash": "sha256:..."``;
 ``"format": "rda"`` files name their R object in ``nhsbook:object``) are never
@@ -29,10 +51,10 @@ import hashlib
 import io
 import json
 import os
-import re
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from nhsbook import provenance
@@ -52,11 +74,34 @@ class DataValidationError(ValueError):
         lines = [_describe(self.file, *p) for p in problems[:MAX_REPORTED]]
         if len(problems) > MAX_REPORTED:
             lines.append(f"... and {len(problems) - MAX_REPORTED} more problems")
+        lines.append(_how_to_fix(self.file, problems))
         super().__init__("\n".join(lines))
 
 
 class DataFileError(RuntimeError):
     """A data file is missing, unreadable or fails its checksum; says how to get it."""
+
+
+def _how_to_fix(file, problems) -> str:
+    """One line saying what to change, for the end of a validation message."""
+    if file.endswith(".json"):
+        return (
+            f"How to fix: correct the JSON at that line and column of {file} "
+            f"(`python -m json.tool {file}` points at it)."
+        )
+    if any("is not UTF-8" in message for *_, message in problems):
+        return f"How to fix: save {file} with the UTF-8 encoding (in a spreadsheet: CSV UTF-8)."
+    fields = {str(field) for _, field, _ in problems}
+    advice = [f"correct the value{'s' if len(problems) > 1 else ''} named above in {file}"]
+    if "source" in fields:
+        advice.append("a `source` must be a key of book/references.bib listed in the field's enum")
+    if "locator" in fields:
+        advice.append(
+            "every row needs a `locator` saying where in the source the value is "
+            "(table, row and column, or section and paragraph)"
+        )
+    advice.append("each field's type and rules are in data/datapackage.json")
+    return "How to fix: " + "; ".join(advice) + "."
 
 
 def _describe(file, row, field, message):
@@ -71,9 +116,31 @@ def _describe(file, row, field, message):
 # --------------------------------------------------------------------------- descriptor
 
 
+def _label(path: Path) -> str:
+    """``data/x.csv`` for the book's own files, the full path otherwise."""
+    path = Path(path)
+    return f"data/{path.name}" if path.parent == DATA else str(path)
+
+
 @cache
 def _package(path: Path = DATAPACKAGE) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        return json.loads(_decode(path.read_bytes(), _label(path)))
+    except json.JSONDecodeError as error:
+        raise DataValidationError(
+            _label(path),
+            [
+                (
+                    None,
+                    None,
+                    f"not valid JSON at line {error.lineno}, column {error.colno}: {error.msg}",
+                )
+            ],
+        ) from None
+    except FileNotFoundError:
+        raise DataFileError(
+            f"{_label(path)}: file not found (the data package descriptor)"
+        ) from None
 
 
 def package(path: Path = DATAPACKAGE) -> dict:
@@ -111,15 +178,38 @@ def mirror_dir() -> Path | None:
     return DEFAULT_MIRROR if DEFAULT_MIRROR.is_dir() else None
 
 
+def _pooch_cache() -> Path:
+    import pooch
+
+    return Path(pooch.os_cache("nhsbook"))
+
+
+def local_copy(res: dict) -> Path | None:
+    """The local file :func:`fetch` would read for a third-party resource, if there is one."""
+    filename = res["path"].rsplit("/", 1)[-1]
+    mirror = mirror_dir()
+    for folder in ([mirror] if mirror is not None else []) + [_pooch_cache()]:
+        if (folder / filename).is_file():
+            return folder / filename
+    return None
+
+
+def how_to_get(res: dict) -> str:
+    """How to provide a third-party file: address, checksum, mirror variable and its default."""
+    return (
+        f"How to fix: download {res['path']} (sha256 {res['hash'].removeprefix('sha256:')}) "
+        f"into the data mirror folder, named by the environment variable {MIRROR_ENV} "
+        f"(default: ../shared/data beside the repository, here {DEFAULT_MIRROR}), "
+        "or build with network access so that the book downloads it."
+    )
+
+
 def fetch(res: dict) -> Path:
     """Local path of a third-party file, checksum verified (mirror first, then download)."""
     url = res["path"]
     filename = url.rsplit("/", 1)[-1]
     expected = res["hash"].removeprefix("sha256:")
-    how = (
-        f"Get it from {url} (sha256 {expected}) and put it in a folder named by "
-        f"${MIRROR_ENV}, or let the book download it with network access."
-    )
+    how = how_to_get(res)
     mirror = mirror_dir()
     if mirror is not None and (mirror / filename).is_file():
         local = mirror / filename
@@ -127,7 +217,7 @@ def fetch(res: dict) -> Path:
         if actual != expected:
             raise DataFileError(
                 f"{local}: checksum mismatch for resource '{res['name']}': expected sha256 "
-                f"{expected}, got {actual}. The file is not the published one. {how}"
+                f"{expected}, got {actual}. The file is not the published one.\n{how}"
             )
         return local
     import pooch
@@ -138,7 +228,7 @@ def fetch(res: dict) -> Path:
                 url,
                 known_hash=f"sha256:{expected}",
                 fname=filename,
-                path=pooch.os_cache("nhsbook"),
+                path=_pooch_cache(),
                 progressbar=False,
             )
         )
@@ -146,7 +236,7 @@ def fetch(res: dict) -> Path:
         raise DataFileError(
             f"{filename}: resource '{res['name']}' is not available locally"
             f"{f' (no copy in {mirror})' if mirror else ''} and could not be downloaded "
-            f"({type(error).__name__}: {error}). {how}"
+            f"({type(error).__name__}: {error}).\n{how}"
         ) from error
 
 
@@ -157,16 +247,43 @@ def _read_raw(res: dict, base: Path) -> tuple[pd.DataFrame, str]:
         label = path.name
     else:
         path = base / res["path"]
-        label = f"data/{res['path']}" if base == DATA else str(path)
+        label = _label(path)
         if not path.is_file():
             raise DataFileError(f"{label}: file not found (resource '{res['name']}')")
     if res.get("format", "csv") == "rda":
         import pyreadr
 
         frame = pyreadr.read_r(str(path))[res["nhsbook:object"]]
-        frame = frame.astype(object).where(frame.notna(), "").astype(str)
+        frame = frame.astype(object).where(frame.notna(), "").map(_r_text)
         return frame.reset_index(drop=True), label
     return _read_csv(path, label), label
+
+
+def _decode(raw: bytes, label: str) -> str:
+    """UTF-8 text; other bytes fail naming the line (and the CSV row and field) of the first one."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        before = raw[: error.start].decode("utf-8").removeprefix("\ufeff")
+        records = list(csv.reader(io.StringIO(before, newline="")))
+        line = before.count("\n") + 1
+        row = field = None
+        if len(records) > 1 and not before.endswith("\n"):  # inside a data row
+            row, column = len(records) - 1, len(records[-1]) - 1
+            field = records[0][column] if column < len(records[0]) else None
+        elif before.endswith("\n") and records:  # at the start of a data row
+            row, field = len(records), records[0][0]
+        bad = raw[error.start : error.end].hex(" ")
+        raise DataValidationError(
+            label, [(row, field, f"byte {bad} on line {line} is not UTF-8; save the file as UTF-8")]
+        ) from None
+
+
+def _r_text(value) -> str:
+    """An R cell as text; R stores counts as doubles, so whole numbers lose their ``.0``."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _read_csv(path: Path, label: str) -> pd.DataFrame:
@@ -176,7 +293,7 @@ def _read_csv(path: Path, label: str) -> pd.DataFrame:
     first column as the index if every row had one cell too many, pad short rows and skip blank
     lines, shifting the row numbers in messages.)
     """
-    text = path.read_text(encoding="utf-8").removeprefix("\ufeff")
+    text = _decode(path.read_bytes(), label).removeprefix("\ufeff")
     if not text.strip():
         raise DataValidationError(label, [(None, None, "file is empty (no header row)")])
     header, *records = csv.reader(io.StringIO(text, newline=""))
@@ -202,8 +319,20 @@ def _read_csv(path: Path, label: str) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- types
 
-_INTEGER = re.compile(r"^[+-]?\d+(\.0+)?$")
-_BOOLEANS = {"true": True, "false": False, "TRUE": True, "FALSE": False}
+_INTEGER = r"[+-]?\d+"
+_NUMBER = r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?"
+IDENTIFIER = r"[A-Za-z0-9_.\- ]+"
+IDENTIFIER_RULE = "key fields take only letters, digits, spaces, '_', '-' and '.'"
+_EXAMPLE = {
+    "string": "",
+    "number": "(write a finite decimal such as 3.5, -0.14 or 1.2e3)",
+    "integer": "(write digits only, such as 107)",
+    "year": "(write four digits, such as 2011)",
+    "boolean": "(write true or false)",
+    "date": "(write YYYY-MM-DD, such as 2011-06-30)",
+}
+TRUE_VALUES = ["true", "True", "TRUE", "1"]  # Table Schema's defaults
+FALSE_VALUES = ["false", "False", "FALSE", "0"]
 
 
 def _convert(values: pd.Series, field: dict, missing: set[str]) -> tuple[pd.Series, pd.Series]:
@@ -214,14 +343,18 @@ def _convert(values: pd.Series, field: dict, missing: set[str]) -> tuple[pd.Seri
     if kind == "string":
         return text.astype("string"), pd.Series(False, index=values.index)
     if kind in ("number", "integer", "year"):
-        number = pd.to_numeric(text, errors="coerce")
-        bad = present & number.isna()
+        pattern = _NUMBER if kind == "number" else _INTEGER
+        written = text.fillna("0").str.fullmatch(pattern)
+        number = pd.to_numeric(text.where(written), errors="coerce")
+        finite = pd.Series(np.isfinite(number.to_numpy(dtype=float, na_value=np.nan)), values.index)
+        bad = present & ~(written & finite)
         if kind in ("integer", "year"):
-            bad |= present & ~text.fillna("0").str.match(_INTEGER)
             return number.where(~bad).astype("Int64"), bad
-        return number.astype("Float64"), bad
+        return number.where(~bad).astype("Float64"), bad
     if kind == "boolean":
-        truth = text.map(_BOOLEANS)
+        truths = {v: True for v in field.get("trueValues", TRUE_VALUES)}
+        truths |= {v: False for v in field.get("falseValues", FALSE_VALUES)}
+        truth = text.map(truths)
         return truth.astype("boolean"), present & truth.isna()
     if kind == "date":
         date = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
@@ -246,10 +379,26 @@ def _typed(frame: pd.DataFrame, schema: dict, label: str) -> tuple[pd.DataFrame,
     missing = set(schema.get("missingValues", [""]))
     typed = {}
     for field in schema["fields"]:
-        column, bad = _convert(frame[field["name"]], field, missing)
-        for i in frame.index[bad][:MAX_REPORTED]:
+        values = frame[field["name"]]
+        spaced = (values != values.str.strip()) & ~values.isin(missing)
+        for i in frame.index[spaced][:MAX_REPORTED]:
             value = frame.at[i, field["name"]]
-            problems.append((i + 1, field["name"], f"{value!r} is not a valid {field['type']}"))
+            problems.append(
+                (
+                    i + 1,
+                    field["name"],
+                    f"{value!r} is blank (only whitespace); leave the cell empty or fill it in"
+                    if not value.strip()
+                    else f"{value!r} starts or ends with whitespace; remove it",
+                )
+            )
+        column, bad = _convert(values, field, missing)
+        kind = field.get("type", "string")
+        for i in frame.index[bad & ~spaced][:MAX_REPORTED]:
+            value = frame.at[i, field["name"]]
+            problems.append(
+                (i + 1, field["name"], f"{value!r} is not a valid {kind} {_EXAMPLE[kind]}".strip())
+            )
         typed[field["name"]] = column
     return pd.DataFrame(typed, index=frame.index), problems
 
@@ -280,6 +429,15 @@ def _py(value):
 
 def _rows(mask: pd.Series) -> list[int]:
     return [int(i) + 1 for i in mask[mask].index]
+
+
+def _key_fields(schema: dict) -> list[str]:
+    """Fields of the primary key and of foreign keys, in schema order."""
+    keys = schema.get("primaryKey", [])
+    keys = [keys] if isinstance(keys, str) else list(keys)
+    for fk in schema.get("foreignKeys", []):
+        keys += [fk["fields"]] if isinstance(fk["fields"], str) else fk["fields"]
+    return [f["name"] for f in schema["fields"] if f["name"] in keys]
 
 
 def _check_constraints(frame: pd.DataFrame, schema: dict) -> list:
@@ -318,6 +476,18 @@ def _check_constraints(frame: pd.DataFrame, schema: dict) -> list:
         if rules.get("unique"):
             dup = column.notna() & column.duplicated(keep=False)
             problems += [(r, name, f"{cell(r)!r} is not unique") for r in _rows(dup)]
+    for name in _key_fields(schema):
+        column = frame[name]
+        if isinstance(column.dtype, pd.StringDtype):
+            ok = column.str.fullmatch(IDENTIFIER).fillna(True).astype(bool)
+            problems += [
+                (
+                    r,
+                    name,
+                    f"{_py(frame.at[r - 1, name])!r} is not an identifier ({IDENTIFIER_RULE})",
+                )
+                for r in _rows(~ok)
+            ]
     key = schema.get("primaryKey")
     if key:
         key = [key] if isinstance(key, str) else key

@@ -1,12 +1,13 @@
 """Sphinx extension for the book (listed in ``_config.yml``).
 
-It does four things:
+It does five things:
 
-1. **Re-executes when data change.** Jupyter-cache keys a notebook on its
-   code only, so a changed data file would otherwise be served stale outputs.
-   A fingerprint of ``data/``, the ``nhsbook`` package, the bibliography and
-   the lock file is kept in ``_build/``; when it changes, the execution cache
-   is cleared and every page is read again.
+1. **Re-executes when data change, and stops on bad data.** When the
+   fingerprint of ``data/``, ``nhsbook``, the bibliography, the lock file and
+   the third-party files changes, the execution cache is cleared safely
+   (:mod:`nhsbook.cache`), every data file is validated and every page is read
+   again. A data or cache error fails the build and is printed last, with how
+   to fix it, whatever drives the build.
 2. **Collects figures** made by :func:`nhsbook.show_figure` from each page,
    writes their spec (JSON), data (CSV) and SVG under ``_figures/`` in the
    site, and fills the ``{figure-index}`` directive with the list of figures.
@@ -15,14 +16,18 @@ It does four things:
    figures, once.
 4. **Drops sphinx-thebe's scripts** (live code is off in this book; they
    declare ``THEBE_JS_URL`` twice and point at a CDN).
+5. **Scholarly apparatus**: figure numbers and the ``{fig}`` role
+   (:mod:`nhsbook.fignum`), the author-year bibliography style
+   (:mod:`nhsbook.bibstyle`), the published data (``{data-downloads}``,
+   :mod:`nhsbook.datasite`), ``{how-to-cite}`` (:mod:`nhsbook.citing`), page
+   metadata (:mod:`nhsbook.meta`) and links from every glued number to its
+   cell (:mod:`nhsbook.provenance`).
 """
 
-import hashlib
 import html
 import json
 import os
 import re
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -31,45 +36,22 @@ from docutils import nodes
 from docutils.parsers.rst import Directive
 from sphinx.errors import ExtensionError
 
-from nhsbook import bibstyle, citing, datasite, fignum, meta, provenance
+from nhsbook import bibstyle, cache, citing, data, datasite, downloads, fignum, meta, provenance
 from nhsbook import figures as figmod
-from nhsbook.paths import FIGURES_URL, ROOT
+from nhsbook.build_errors import BOOK_ERRORS, book_error_in, report_at_exit
+from nhsbook.kernels import encrypt_kernel_transport
+from nhsbook.paths import FIGURES_URL
 
-FINGERPRINT_INPUTS = ["data", "nhsbook", "book/references.bib", "requirements.lock"]
 BUNDLE = f"nhsbook/vega-bundle-{vl_convert.__version__}-1.js"
-CACHE_NAME = ".jupyter_cache"
-
-
-def fingerprint(root: Path = ROOT) -> str:
-    """Hash of everything outside a notebook that can change its outputs."""
-    digest = hashlib.sha256()
-    for name in FINGERPRINT_INPUTS:
-        path = root / name
-        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-        for file in files:
-            if "__pycache__" in file.parts or not file.exists():
-                continue
-            digest.update(str(file.relative_to(root)).encode())
-            digest.update(file.read_bytes())
-    return digest.hexdigest()
 
 
 def _build_dir(app) -> Path:
     return Path(app.outdir).parent
 
 
-def execution_cache(app, config) -> Path:
-    """The jupyter-cache folder, resolved the way myst-nb resolves it."""
-    configured = config.nb_execution_cache_path
-    path = Path(app.srcdir, configured) if configured else _build_dir(app) / CACHE_NAME
-    path = path.resolve()
-    if path.name != CACHE_NAME:  # never delete anything that is not an execution cache
-        raise ExtensionError(f"nb_execution_cache_path must end in {CACHE_NAME}/, got {path}")
-    return path
-
-
 def on_config_inited(app, config):
     os.environ[figmod.BUILD_ENV] = "1"  # kernels started by myst-nb inherit it
+    encrypt_kernel_transport()
     static = _build_dir(app) / "nhsbook-static"
     bundle = static / BUNDLE
     for stale in bundle.parent.glob("vega-bundle-*.js"):
@@ -88,11 +70,18 @@ def on_config_inited(app, config):
     ]
     config.html_css_files = [*config.html_css_files, "nhsbook.css"]
 
-    app.nhsbook_fingerprint = fingerprint(Path(app.srcdir))
-    stored = _build_dir(app) / ".nhsbook-fingerprint"
-    app.nhsbook_stale = not stored.exists() or stored.read_text() != app.nhsbook_fingerprint
-    if app.nhsbook_stale:
-        shutil.rmtree(execution_cache(app, config), ignore_errors=True)
+    try:
+        path = cache.resolve(app.srcdir, _build_dir(app), config.nb_execution_cache_path)
+        config.nb_execution_cache_path = str(path)  # myst-nb would resolve it against the cwd
+        app.nhsbook_fingerprint = cache.fingerprint(Path(app.srcdir))
+        app.nhsbook_stale = cache.is_stale(_build_dir(app), app.nhsbook_fingerprint)
+        if app.nhsbook_stale:
+            cache.clear(path, _build_dir(app))
+            data.clear_cache()
+            data.validate_all(Path(app.srcdir) / "data")
+    except BOOK_ERRORS as error:
+        report_at_exit(str(error))
+        raise ExtensionError(str(error)) from error
 
 
 def on_env_get_outdated(app, env, added, changed, removed):
@@ -267,6 +256,8 @@ def write_figure_files(folder: Path, payload: dict) -> None:
 
 
 def on_build_finished(app, exception):
+    if exception is not None and (message := book_error_in(exception)):
+        report_at_exit(message)
     if exception is not None or app.builder.format != "html":
         return
     folder = Path(app.outdir) / FIGURES_URL
@@ -284,7 +275,8 @@ def on_build_finished(app, exception):
     ]
     datasite.publish(Path(app.outdir))
     (folder / "index.json").write_text(json.dumps(index, indent=1, sort_keys=True) + "\n")
-    (_build_dir(app) / ".nhsbook-fingerprint").write_text(app.nhsbook_fingerprint)
+    downloads.stabilise(Path(app.outdir) / "_sources", _build_dir(app) / "jupyter_execute")
+    cache.record(_build_dir(app), app.nhsbook_fingerprint)
 
 
 def setup(app):

@@ -101,14 +101,36 @@ def data_copy(tmp_path, fresh):
     return base
 
 
+# Tests read and write CSV files the way the loader reads them: UTF-8 with an optional
+# byte-order mark, columns found by their header name (never by position).
+
+
 def read_rows(base: Path, name: str) -> list[list[str]]:
-    with open(base / f"{name}.csv", encoding="utf-8", newline="") as f:
+    """Header and data rows of ``<name>.csv`` (a byte-order mark is dropped, as by the loader)."""
+    with open(base / f"{name}.csv", encoding="utf-8-sig", newline="") as f:
         return list(csv.reader(f))
+
+
+def read_records(base: Path, name: str) -> list[dict[str, str]]:
+    """The data rows as ``{column: text}``, whatever the order of the columns."""
+    header, *rows = read_rows(base, name)
+    return [dict(zip(header, row, strict=True)) for row in rows]
 
 
 def write_rows(base: Path, name: str, rows: list[list[str]]) -> None:
     with open(base / f"{name}.csv", "w", encoding="utf-8", newline="") as f:
         csv.writer(f, lineterminator="\n").writerows(rows)
+
+
+def find_row(base: Path, name: str, **where: str) -> int:
+    """The number (from 1, as in the loader's messages) of the one data row matching ``where``."""
+    found = [
+        i
+        for i, record in enumerate(read_records(base, name), start=1)
+        if all(record[k] == v for k, v in where.items())
+    ]
+    assert len(found) == 1, f"{name}.csv: expected one row with {where}, found rows {found}"
+    return found[0]
 
 
 def set_cell(base: Path, name: str, row: int, field: str, value: str) -> None:
@@ -123,3 +145,35 @@ def assert_damage_fails(base: Path, name: str, row: int, field: str, value: str,
     set_cell(base, name, row, field, value)
     with pytest.raises(data.DataValidationError, match=match):
         data.load(name, base=base)
+
+
+def final_report(result: subprocess.CompletedProcess) -> list[str]:
+    """The lines of the error report a failed build printed last (nhsbook.build_errors)."""
+    lines = result.stderr.rstrip().splitlines()
+    assert lines and set(lines[-1]) == {"="}, (
+        f"the build did not end with a report:\n{tail(result)}"
+    )
+    start = len(lines) - 1 - lines[::-1].index("The book was not built:")
+    return lines[start + 1 : -1]
+
+
+@pytest.fixture(scope="session")
+def cold_build(tmp_path_factory) -> Path:
+    """A second, independent build: a copy of the project without caches (all cells run again)."""
+    project = copy_project(tmp_path_factory.mktemp("cold") / "project")
+    result = build(project)
+    assert result.returncode == 0, f"book build failed:\n{tail(result)}"
+    return project
+
+
+def build_from(srcdir: Path, cwd: Path, **env: str) -> subprocess.CompletedProcess:
+    """Build ``srcdir`` started from the folder ``cwd``, with extra environment variables."""
+    cwd.mkdir(exist_ok=True)
+    return subprocess.run(
+        build_command(srcdir),
+        cwd=cwd,
+        env={**build_env(srcdir), **env},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )

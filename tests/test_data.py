@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import read_rows, set_cell, write_rows
+from conftest import find_row, read_records, read_rows, set_cell, write_rows
 from sources import ON_CI
 
 import nhsbook
@@ -151,7 +151,9 @@ def test_package_metadata():
 
 
 def test_missing_column(data_copy):
-    rows = [r[:2] + r[3:] for r in read_rows(data_copy, "survey_means")]  # drop 'mean'
+    rows = read_rows(data_copy, "survey_means")
+    drop = rows[0].index("mean")
+    rows = [r[:drop] + r[drop + 1 :] for r in rows]
     write_rows(data_copy, "survey_means", rows)
     _fails(
         "survey_means",
@@ -183,8 +185,7 @@ def test_non_numeric_mean(data_copy):
 
 
 def test_mean_outside_scale(data_copy):
-    rows = read_rows(data_copy, "survey_means")
-    row = next(i for i, r in enumerate(rows) if r[0] == "ward_clean" and r[1] == "2011")
+    row = find_row(data_copy, "survey_means", item_id="ward_clean", year="2011")
     set_cell(data_copy, "survey_means", row, "mean", "4.63")  # the inpatient scale is 1-4
     _fails(
         "survey_means",
@@ -198,8 +199,7 @@ def test_mean_outside_scale(data_copy):
 
 
 def test_percent_item_outside_scale(data_copy):
-    rows = read_rows(data_copy, "survey_means")
-    row = next(i for i, r in enumerate(rows) if r[0] == "doctors_clean_hands")
+    row = find_row(data_copy, "survey_means", item_id="doctors_clean_hands", year="2007")
     set_cell(data_copy, "survey_means", row, "mean", "101")
     _fails("survey_means", data_copy, f"row {row} ", "field 'mean'", "outside the response scale")
 
@@ -310,8 +310,7 @@ def test_foreign_key(data_copy):
 
 
 def test_count_without_status(data_copy):
-    rows = read_rows(data_copy, "board_innovations")
-    row = next(i for i, r in enumerate(rows) if r[1] == "other domains")
+    row = find_row(data_copy, "board_innovations", category="other domains")
     set_cell(data_copy, "board_innovations", row, "count", "57")  # never derive it as a remainder
     _fails(
         "board_innovations",
@@ -333,6 +332,101 @@ def test_stars_must_match_significance(data_copy):
         "field 'significance,as_printed'",
         "does not match the printed stars",
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "row", "field", "value", "message"),
+    [
+        # numbers must be finite: "inf" would print as "3.1 to inf SDs"
+        ("survey_items", 2, "sd_2007", "inf", "'inf' is not a valid number"),
+        ("survey_items", 2, "sd_2007", "1e309", "'1e309' is not a valid number"),
+        ("survey_means", 3, "mean", "NaN", "'NaN' is not a valid number"),
+        ("survey_means", 3, "mean", "0x1A", "'0x1A' is not a valid number"),
+        # integers as written: "107.0" is not an integer
+        ("study_counts", 1, "quantity", "107.0", "'107.0' is not a valid integer"),
+        ("study_counts", 1, "quantity", "1e2", "'1e2' is not a valid integer"),
+        ("survey_items", 1, "higher_is_better", "yes", "'yes' is not a valid boolean"),
+        # whitespace: a blank locator is not a locator, keys may not differ by spaces
+        ("study_elements", 2, "locator", "   ", "is blank (only whitespace)"),
+        ("claims", 1, "paraphrase", "\t", "is blank (only whitespace)"),
+        ("reported_counts", 4, "count_id", "innovations ", "starts or ends with whitespace"),
+        ("survey_means", 2, "item_id", " ward_clean", "starts or ends with whitespace"),
+        ("study_counts", 1, "quantity", " 107", "starts or ends with whitespace"),
+    ],
+)
+def test_bad_cell_names_file_row_and_field(data_copy, name, row, field, value, message):
+    set_cell(data_copy, name, row, field, value)
+    _fails(
+        name, data_copy, f"{name}.csv", f"row {row} (line {row + 1})", f"field '{field}'", message
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("true", True), ("True", True), ("TRUE", True), ("1", True), ("False", False), ("0", False)],
+)
+def test_booleans_follow_table_schema(data_copy, value, expected):
+    set_cell(data_copy, "survey_items", 1, "higher_is_better", value)
+    assert data.load("survey_items", base=data_copy)["higher_is_better"].iloc[0] == expected
+
+
+def test_keys_differing_only_by_trailing_space(data_copy):
+    """Two rows whose keys differ only by a trailing space are not two rows."""
+    rows = read_rows(data_copy, "survey_means")
+    extra = list(rows[1])
+    extra[rows[0].index("item_id")] += " "
+    write_rows(data_copy, "survey_means", rows + [extra])
+    _fails(
+        "survey_means",
+        data_copy,
+        f"row {len(rows)} (line {len(rows) + 1})",
+        "field 'item_id'",
+        "starts or ends with whitespace",
+    )
+
+
+def test_latin1_file_names_file_row_and_field(data_copy):
+    rows = read_rows(data_copy, "study_elements")
+    rows[3][rows[0].index("setting")] = "Caf\u00e9 and wards"
+    path = data_copy / "study_elements.csv"
+    path.write_bytes(
+        "".join(",".join(f'"{c}"' for c in r) + "\n" for r in rows).encode("latin-1", "replace")
+    )
+    _fails(
+        "study_elements",
+        data_copy,
+        "study_elements.csv",
+        "row 3 (line 4)",
+        "field 'setting'",
+        "byte e9 on line 4 is not UTF-8",
+    )
+
+
+def test_invalid_datapackage_names_the_file(data_copy):
+    path = data_copy / "datapackage.json"
+    path.write_text(path.read_text(encoding="utf-8")[:-40], encoding="utf-8")
+    message = _fails("survey_items", data_copy, "datapackage.json", "not valid JSON at line")
+    assert re.search(r"line \d+, column \d+", message)
+
+
+def test_csv_helpers_read_data_as_the_loader_does(data_copy):
+    """A byte-order mark and re-ordered columns change nothing for the loader or the tests."""
+    for name in LOCAL:
+        before = data.load(name, base=data_copy)
+        header, *rows = read_rows(data_copy, name)
+        order = list(reversed(range(len(header))))
+        write_rows(data_copy, name, [[r[i] for i in order] for r in [header, *rows]])
+        path = data_copy / f"{name}.csv"
+        path.write_text("\ufeff" + path.read_text(encoding="utf-8"), encoding="utf-8")
+        data.clear_cache()
+        after = data.load(name, base=data_copy)
+        pd.testing.assert_frame_equal(after, before)
+        records = read_records(data_copy, name)
+        assert list(records[0]) == list(reversed(header))
+        assert [r[header[0]] for r in records] == [r[0] for r in rows]
+    assert find_row(data_copy, "survey_means", item_id="ward_clean", year="2011") > 0
+    set_cell(data_copy, "survey_means", 1, "mean", "high")
+    _fails("survey_means", data_copy, "row 1 (line 2)", "field 'mean'", "'high' is not a valid")
 
 
 def test_third_party_checks_on_a_local_copy(data_copy):

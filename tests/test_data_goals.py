@@ -13,10 +13,10 @@ survey_changes and reported_counts. These tests pin down the facts it relies on:
 - the book's coding of higher_is_better is labelled as the book's.
 """
 
-import csv
 import re
 
 import numpy as np
+from conftest import read_records
 from scipy import stats
 
 from nhsbook import data
@@ -29,8 +29,7 @@ def _counts() -> dict[str, tuple[int, str]]:
 
 
 def _raw(name: str) -> list[dict[str, str]]:
-    with open(DATA / f"{name}.csv", encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
+    return read_records(DATA, name)
 
 
 def _decimals(text: str) -> int:

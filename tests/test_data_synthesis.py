@@ -7,11 +7,9 @@ CERQual judgement has an explanation and contributing sources; the lever mapping
 framework_items; and damaged copies fail loudly.
 """
 
-import csv
-
 import pandas as pd
 import pytest
-from conftest import assert_damage_fails, set_cell
+from conftest import assert_damage_fails, read_records, set_cell
 
 import nhsbook
 from nhsbook import data, references
@@ -204,8 +202,8 @@ def test_method_claims_have_no_finding():
 
 
 def test_overall_row_needs_a_level(data_copy):
-    rows = list(csv.reader((data_copy / "cerqual.csv").open(encoding="utf-8")))
-    row = next(i for i, r in enumerate(rows) if r[1] == "overall")
+    records = read_records(data_copy, "cerqual")
+    row = next(i for i, r in enumerate(records, start=1) if r["component"] == "overall")
     set_cell(data_copy, "cerqual", row, "rating", "minor concerns")
     with pytest.raises(data.DataValidationError, match=r"overall row takes a confidence level"):
         data.load("cerqual", base=data_copy)
