@@ -59,12 +59,15 @@ def nhsbook_theme() -> alt.theme.ThemeConfig:
                 "titleColor": COLOURS["text"],
                 "gridColor": "#E5E5E5",
             },
-            # Legends below the plot: the plot keeps the column's width on narrow screens.
+            # Legends below the plot, entries one under another (long labels side by side
+            # would widen the chart past the column); colour ramps stay horizontal.
             "legend": {
                 "labelFontSize": 12,
                 "titleFontSize": 13,
                 "titleFontWeight": "normal",
                 "orient": "bottom",
+                "direction": "vertical",
+                "gradientDirection": "horizontal",
                 "labelLimit": 260,
             },
             "header": {"labelFontSize": 12, "titleFontSize": 13},

@@ -119,6 +119,10 @@ def test_every_chart_is_drawn_within_its_column(site, open_page, width):
     assert not too_wide, f"at {width} px:\n  " + "\n  ".join(too_wide)
 
 
+OWN_WIDTH = """() => [...document.querySelectorAll('figure[data-nhsbook-figure]')].map(f =>
+  [f.dataset.nhsbookFigure, f.querySelector('.nhsbook-chart svg').viewBox.baseVal.width])"""
+
+
 def test_every_chart_is_designed_for_the_column(site, open_page):
     """At 1280 px each chart is drawn at its own size, not shrunk: it fits the 660 px a
     figure may use, so it shrinks least on phones. Chapter authors fix the charts listed
@@ -126,10 +130,7 @@ def test_every_chart_is_designed_for_the_column(site, open_page):
     too_wide = []
     for name in chapter_pages(site):
         page = open_page(name, 1280)
-        own = page.evaluate(
-            "() => [...document.querySelectorAll('figure[data-nhsbook-figure]')].map(f =>"
-            " [f.dataset.nhsbookFigure, f.querySelector('.nhsbook-chart svg').viewBox.baseVal.width])"
-        )
+        own = page.evaluate(OWN_WIDTH)
         too_wide += [f"{fid}: {width:.0f} px" for fid, width in own if width > COLUMN_PX]
         page.context.close()
     assert not too_wide, f"charts wider than {COLUMN_PX} px:\n  " + "\n  ".join(too_wide)
