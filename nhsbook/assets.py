@@ -79,6 +79,9 @@ def icon_css(paths: dict[tuple[str, str], tuple[int, int, str]]) -> str:
     rules = [
         "/* Icons: Font Awesome Free 6 (CC BY 4.0, https://fontawesome.com/license/free),",
         "   only those the pages use, made by nhsbook/assets.py at build time. */",
+        # The icon elements use the page's font: an empty box in the icon font would still
+        # make the browser download it (for the line's metrics).
+        ", ".join(f".{c}" for c in STYLES) + " { font-family: inherit !important; }",
         ", ".join(f".{c}::before" for c in STYLES) + " {",
         "  content: '' !important; display: inline-block; width: 1em; height: 1em;",
         "  vertical-align: -0.125em; background-color: currentColor;",
@@ -86,17 +89,63 @@ def icon_css(paths: dict[tuple[str, str], tuple[int, int, str]]) -> str:
         "  mask: var(--nhsbook-icon) center / contain no-repeat; }",
     ]
     for (style, name), (width, height, path) in sorted(paths.items()):
-        svg = (
-            f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}">'
-            f'<path d="{path}"/></svg>'
-        )
-        url = "data:image/svg+xml," + quote(svg, safe=" /=:,.-")
+        url = mask_url(width, height, path)
         selectors = [f".{prefix}.fa-{name}" for prefix, s in STYLES.items() if s == style]
         rules.append(
-            f'{", ".join(selectors)} {{ --nhsbook-icon: url("{url}"); }} '
+            f"{', '.join(selectors)} {{ --nhsbook-icon: {url}; }} "
             f"{', '.join(s + '::before' for s in selectors)} {{ width: {width / height:.3f}em; }}"
         )
     return "\n".join(rules) + "\n"
+
+
+PST_ICON_VAR = re.compile(r"--pst-icon-([\w-]+):\s*(var\(--pst-icon-[\w-]+\)|\"[^\"]*\")")
+PST_ICON_USE = re.compile(r"([^{}]+)\{[^{}]*content:\s*var\(--pst-icon-([\w-]+)\)")
+
+
+def theme_pseudo_icons(theme_css: str, fontawesome_js: str) -> str:
+    """Masks for the theme's own icons drawn with the icon font in ::before/::after
+    (admonition titles, external and download links): the same glyphs, no font."""
+    variables = dict(PST_ICON_VAR.findall(theme_css))
+
+    def code(name, depth=0):
+        value = variables.get(name, "")
+        if value.startswith("var(") and depth < 5:
+            return code(value[len("var(--pst-icon-") : -1], depth + 1)
+        text = value.strip('"').encode().decode("unicode_escape") if "\\" in value else value
+        text = text.strip('"')
+        return f"{ord(text):x}" if len(text) == 1 else None
+
+    ends = [(m.start(), m[1]) for m in PACK_END.finditer(fontawesome_js)]
+    rules = []
+    for selectors, name in PST_ICON_USE.findall(theme_css):
+        codepoint = code(name)
+        if not codepoint or "@" in selectors:
+            continue
+        found = {}
+        pattern = rf'\[(\d+),(\d+),\[[^\]]*\],"{codepoint}",("(?:[^"\\]|\\.)*")\]'
+        for match in re.finditer(pattern, fontawesome_js):
+            pack = next((s for end, s in ends if end > match.start()), None)
+            found.setdefault(pack, match)
+        match = found.get("solid") or found.get("brands") or found.get("regular")
+        if match:
+            width, height = int(match[1]), int(match[2])
+            rules.append(
+                f"{selectors.strip()} {{ content: '' !important; font: inherit;"
+                " display: inline-block; vertical-align: -0.125em;"
+                f" width: {width / height:.3f}em; height: 1em; background-color: currentColor;"
+                f" --nhsbook-icon: {mask_url(width, height, json.loads(match[3]))};"
+                " -webkit-mask: var(--nhsbook-icon) center / contain no-repeat;"
+                " mask: var(--nhsbook-icon) center / contain no-repeat; }"
+            )
+    return "\n".join(rules) + "\n"
+
+
+def mask_url(width: int, height: int, path: str) -> str:
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}">'
+        f'<path d="{path}"/></svg>'
+    )
+    return 'url("data:image/svg+xml,' + quote(svg, safe=" /=:,.-") + '")'
 
 
 def theme_static(app) -> Path:
@@ -124,7 +173,9 @@ def on_build_finished(app, exception):
     out = Path(app.outdir)
     pages = [p for p in out.rglob("*.html") if "_static" not in p.parts]
     fontawesome = (theme_static(app) / "scripts" / "fontawesome.js").read_text(encoding="utf-8")
+    theme_css = (theme_static(app) / "styles" / "pydata-sphinx-theme.css").read_text("utf-8")
     css = icon_css(icon_paths(fontawesome, used_icons(pages)))
+    css += theme_pseudo_icons(theme_css, fontawesome)
     (out / "_static" / ICON_CSS).write_text(css, encoding="utf-8")
 
 

@@ -191,6 +191,8 @@
 
   function start() {
     var figures = Array.prototype.slice.call(document.querySelectorAll("figure[data-nhsbook-figure]"));
+    var first = figures.length && figures[0].querySelector("img.nhsbook-still");
+    if (first) first.loading = "eager";  // the others load as the reader scrolls to them
     figures.forEach(function (figure) { offerTable(figure, payloadOf(figure)); });
     var go = function () {
       loadBundle().then(function () { figures.forEach(draw); }, function (e) { failAll(figures, e); });
