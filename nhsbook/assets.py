@@ -18,6 +18,8 @@ Loaded by :mod:`nhsbook.sphinxext`. It works around three things in the themes
    use, as CSS masks made from Font Awesome Free's own paths at build time.
    Sphinx's search scripts, which pydata loads on every page for
    search-as-you-type (off here), load on the search page only.
+4. **Accessible names.** A few attributes of the themes' markup that axe-core
+   flags are corrected in the written pages (``ACCESSIBLE_MARKUP``).
 """
 
 import json
@@ -38,6 +40,24 @@ STYLES |= {"fa-brands": "brands", "fab": "brands"}
 NOT_ICONS = {"lg", "xs", "sm", "fw", "2x", "spin"}
 # Where each style's icon definitions end in fontawesome.js: the call that registers them.
 PACK_END = re.compile(r'\("fa-(solid|regular|brands)",')
+
+
+# Markup of the themes and extensions that axe-core flags, fixed in the written pages.
+ACCESSIBLE_MARKUP = [
+    # myst-nb's collapsed-code toggle is named "Toggle hidden content" but reads
+    # "Show code cell source": let the visible words name it.
+    (re.compile(r'<summary aria-label="Toggle hidden content">'), "<summary>"),
+    # pydata's search field reads "Search Ctrl+K" but is named "Search".
+    (re.compile(r'(<button class="btn search-button-field[^>]*?) aria-label="[^"]*"'), r"\1"),
+    # Sphinx marks the bibliography role="list" though its entries are not list items.
+    (re.compile(r'<div role="list" class="citation-list">'), '<div class="citation-list">'),
+]
+
+
+def accessible(page: str) -> str:
+    for pattern, replacement in ACCESSIBLE_MARKUP:
+        page = pattern.sub(replacement, page)
+    return page
 
 
 def light_head(markup: str) -> str:
@@ -172,6 +192,10 @@ def on_build_finished(app, exception):
         return
     out = Path(app.outdir)
     pages = [p for p in out.rglob("*.html") if "_static" not in p.parts]
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        if accessible(text) != text:
+            page.write_text(accessible(text), encoding="utf-8")
     fontawesome = (theme_static(app) / "scripts" / "fontawesome.js").read_text(encoding="utf-8")
     theme_css = (theme_static(app) / "styles" / "pydata-sphinx-theme.css").read_text("utf-8")
     css = icon_css(icon_paths(fontawesome, used_icons(pages)))

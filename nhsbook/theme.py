@@ -72,6 +72,6 @@ def nhsbook_theme() -> alt.theme.ThemeConfig:
             },
             "header": {"labelFontSize": 12, "titleFontSize": 13},
             "title": {"fontSize": 15, "anchor": "start", "fontWeight": "normal"},
-            "mark": {"color": PALETTE[0]},
+            "mark": {"color": PALETTE[0], "aria": False},
         }
     }

@@ -174,6 +174,9 @@
       .then(function (result) {
         live.hidden = false;
         if (still) still.remove();
+        // The chart is one image (role="img"); its inputs sit below it, not inside.
+        var bindings = live.querySelector(".vega-bindings");
+        if (bindings) chart.insertAdjacentElement("afterend", bindings);
         followInputs(figure, payload, result.view);
         figure.setAttribute("data-rendered", "true");
       })
