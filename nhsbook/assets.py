@@ -201,6 +201,8 @@ def on_build_finished(app, exception):
     css = icon_css(icon_paths(fontawesome, used_icons(pages)))
     css += theme_pseudo_icons(theme_css, fontawesome)
     (out / "_static" / ICON_CSS).write_text(css, encoding="utf-8")
+    for unused in ("fontawesome.js", "fontawesome.js.map"):  # no page loads them now
+        (out / "_static" / "scripts" / unused).unlink(missing_ok=True)
 
 
 def setup(app):

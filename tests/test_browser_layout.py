@@ -57,6 +57,29 @@ def chapter_pages(site) -> list[str]:
     return [p for p in pages(site) if p.startswith("chapters/")]
 
 
+# --------------------------------------------------------------------------- page weight
+
+
+def test_no_icon_font_and_no_chart_bundle_in_the_head(site, served):
+    """Icons come from one small CSS file; the chart bundle loads after the page."""
+    base, chromium = served
+    context = chromium.new_context()
+    page = context.new_page()
+    requested = []
+    page.on("request", lambda r: requested.append(r.url))
+    page.goto(f"{base}/{chapter_pages(site)[0]}", wait_until="load")
+    page.wait_for_function(ALL_DRAWN, timeout=RENDER_TIMEOUT_MS)
+    heavy = [u for u in requested if "fontawesome" in u or "/webfonts/" in u]
+    assert not heavy, heavy
+    assert any("vega-bundle" in u for u in requested), "the chart bundle was never loaded"
+    blocking = page.evaluate(
+        "[...document.querySelectorAll('head script[src]:not([defer]):not([async])')]"
+        ".map(s => s.src).filter(s => s.includes('vega'))"
+    )
+    assert not blocking, f"render-blocking chart scripts in <head>: {blocking}"
+    context.close()
+
+
 # --------------------------------------------------------------------------- navigation
 
 

@@ -25,6 +25,7 @@
       if (!bundle) return reject(new Error("vega-embed is not loaded"));
       var tag = document.createElement("script");
       tag.src = bundle;
+      tag.async = true;
       tag.onload = function () {
         typeof window.vegaEmbed === "function" ? resolve() : reject(new Error("vega-embed is not loaded"));
       };
@@ -39,6 +40,12 @@
 
   // --- the values behind the tooltips, as a table -------------------------------------------
 
+  // "ci95_low" -> "Ci95 low": a readable header when a tooltip has no title.
+  function humanise(field) {
+    var words = String(field).replace(/_/g, " ");
+    return words.charAt(0).toUpperCase() + words.slice(1);
+  }
+
   // [{field, title}] of every tooltip in the spec, and the datasets those layers draw from.
   function tooltipFields(spec) {
     var fields = [], seen = {}, datasets = {};
@@ -51,7 +58,7 @@
         (Array.isArray(tips) ? tips : [tips]).forEach(function (tip) {
           if (tip && tip.field && !seen[tip.field]) {
             seen[tip.field] = true;
-            fields.push({ field: tip.field, title: tip.title || tip.field });
+            fields.push({ field: tip.field, title: tip.title || humanise(tip.field) });
           }
         });
         if (dataName) datasets[dataName] = true;
