@@ -24,10 +24,18 @@ def cache_root() -> Path:
     return Path(base)
 
 
+def script_path(version: str = AXE_VERSION) -> Path:
+    return cache_root() / f"axe-core-{version}" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_installed(version: str = AXE_VERSION) -> bool:
+    return script_path(version).exists()
+
+
 def axe_script(version: str = AXE_VERSION) -> str:
     """The source of axe.min.js, installing axe-core from npm on first use."""
-    folder = cache_root() / f"axe-core-{version}"
-    script = folder / "node_modules" / "axe-core" / "axe.min.js"
+    script = script_path(version)
+    folder = script.parents[2]
     if not script.exists():
         npm = shutil.which("npm")
         if npm is None:
