@@ -39,6 +39,9 @@ def problems_on(html: str) -> list[str]:
         issues = []
         if "dataframe" in (table.get("class") or []):
             issues.append("raw pandas table (use nhsbook.show_table)")
+        details = table.find_parent("details")
+        if not caption and details is not None and details.summary is not None:
+            caption = details.summary.get_text(" ", strip=True)  # a named, collapsed table
         if not caption and table.find_parent(class_="cell_output"):
             issues.append("no caption")
         headers = [th.get_text(" ", strip=True) for th in table.select("th")]
