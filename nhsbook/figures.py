@@ -5,8 +5,9 @@ a stable id, a caption, a text alternative and a source, and displays it.
 
 - In the book build (the Sphinx extension :mod:`nhsbook.sphinxext` sets
   ``NHSBOOK_BUILD=1`` for the kernels it starts) the output is an HTML
-  ``<figure>`` that carries the full Vega-Lite spec, data inlined. The page's
-  own copy of vega-embed draws it, and the extension writes the figure's
+  ``<figure>`` that carries the full Vega-Lite spec, data inlined, and shows
+  the build's SVG of the chart until the page's own copy of vega-embed has
+  drawn the interactive chart in its place, and the extension writes the figure's
   spec, CSV and SVG under ``_figures/`` in the site and lists it on the
   Figures page. Tests compare those specs with the snapshots in
   ``tests/figures/``.
@@ -48,7 +49,10 @@ def figure_html(payload: dict) -> str:
     where = f", {esc(payload['locator'])}" if payload["locator"] else ""
     return (
         f'<figure class="nhsbook-figure" id="fig-{fid}" {DATA_ATTRIBUTE}="{fid}">'
-        f'<div class="nhsbook-chart" role="img" aria-label="{esc(payload["alt"])}"></div>'
+        f'<div class="nhsbook-chart" role="img" aria-label="{esc(payload["alt"])}">'
+        # The build's SVG shows at once; nhsbook-figures.js swaps in the interactive chart.
+        f'<img class="nhsbook-still" src="../{FIGURES_URL}/{fid}.svg" alt="" loading="lazy">'
+        "</div>"
         f'<script type="application/json" class="nhsbook-figure-data">{data}</script>'
         f'<figcaption><span class="nhsbook-caption">{esc(payload["caption"])}</span>'
         f'<span class="nhsbook-figure-source">Data &amp; source: {links}. '

@@ -204,8 +204,8 @@ def on_html_page_context(app, pagename, templatename, context, doctree):
         re.sub(r"^[\d.]+\s+", "", title), app.config.html_title, doctree
     )
     if getattr(app.env, "nhsbook_figures", {}).get(pagename):
-        app.add_js_file(BUNDLE)
-        app.add_js_file("nhsbook-figures.js")
+        # Shows each figure's SVG at once, then loads the bundle after the page (not in <head>).
+        app.add_js_file("nhsbook-figures.js", defer="defer", **{"data-vega-bundle": BUNDLE})
     context["script_files"] = [
         s
         for s in context.get("script_files", [])
@@ -281,6 +281,7 @@ def on_build_finished(app, exception):
 
 def setup(app):
     bibstyle.register()  # the pybtex style named in _config.yml (bibtex_default_style)
+    app.setup_extension("nhsbook.assets")  # navigation, search, icons, page head
     app.connect("config-inited", on_config_inited)
     app.connect("env-get-outdated", on_env_get_outdated)
     app.connect("env-purge-doc", on_env_purge_doc)

@@ -34,8 +34,9 @@ COLOURS = {
 DIVERGING = ["#D55E00", "#F4C7A8", "#EEEEEE", "#A6CBE3", "#0072B2"]
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
-WIDTH = 560
+WIDTH = 560  # plus axes and labels, this stays inside the 660 px a figure may use
 HEIGHT = 300
+BACKGROUND = "#FFFFFF"  # charts are drawn for a light panel, also in dark mode
 
 
 @alt.theme.register("nhsbook", enable=True)
@@ -44,6 +45,10 @@ def nhsbook_theme() -> alt.theme.ThemeConfig:
     return {
         "config": {
             "font": FONT,
+            "background": BACKGROUND,
+            # Screen readers get the chart's description (set by show_figure), not one
+            # label per mark and guide (hundreds on some charts).
+            "aria": False,
             "view": {"continuousWidth": WIDTH, "continuousHeight": HEIGHT, "stroke": None},
             "range": {"category": PALETTE, "diverging": DIVERGING},
             "axis": {
@@ -54,9 +59,19 @@ def nhsbook_theme() -> alt.theme.ThemeConfig:
                 "titleColor": COLOURS["text"],
                 "gridColor": "#E5E5E5",
             },
-            "legend": {"labelFontSize": 12, "titleFontSize": 13, "titleFontWeight": "normal"},
+            # Legends below the plot, entries one under another (long labels side by side
+            # would widen the chart past the column); colour ramps stay horizontal.
+            "legend": {
+                "labelFontSize": 12,
+                "titleFontSize": 13,
+                "titleFontWeight": "normal",
+                "orient": "bottom",
+                "direction": "vertical",
+                "gradientDirection": "horizontal",
+                "labelLimit": 260,
+            },
             "header": {"labelFontSize": 12, "titleFontSize": 13},
             "title": {"fontSize": 15, "anchor": "start", "fontWeight": "normal"},
-            "mark": {"color": PALETTE[0]},
+            "mark": {"color": PALETTE[0], "aria": False},
         }
     }

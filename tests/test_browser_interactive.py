@@ -70,3 +70,38 @@ def _default_index(page, figure: str) -> int:
         f"() => [...document.querySelectorAll('{figure} .vega-bindings select option')]"
         ".findIndex(o => o.defaultSelected)"
     )
+
+
+@pytest.mark.parametrize(("page_name", "figure_id", "control"), INTERACTIVE)
+def test_the_text_alternative_follows_the_input(site, chromium_path, page_name, figure_id, control):
+    """A screen reader hears the current choice (the drop-down's label, or the value)."""
+    figure = f"#fig-{figure_id}"
+    with serve(site) as base, browser(chromium_path) as chromium:
+        context = chromium.new_context()
+        page = context.new_page()
+        page.goto(f"{base}/{page_name}", wait_until="load")
+        page.wait_for_function(
+            f"() => document.querySelector('{figure}').getAttribute('data-rendered') === 'true'",
+            timeout=RENDER_TIMEOUT_MS,
+        )
+        chart = page.locator(f"{figure} .nhsbook-chart")
+        inputs = page.locator(f"{figure} .vega-bindings {control}")
+        count = inputs.locator("option").count() if control == "select" else inputs.count()
+        choose(page, control, inputs, count - 1)
+        if control == "select":
+            chosen = inputs.locator("option").nth(count - 1).inner_text()
+        else:
+            chosen = inputs.nth(count - 1).evaluate(
+                "i => i.labels[0] ? i.labels[0].textContent : i.value"
+            )
+        page.wait_for_function(
+            "([el, text]) => document.querySelector(el).getAttribute('aria-label').includes(text)",
+            arg=[f"{figure} .nhsbook-chart", chosen.strip()],
+            timeout=RENDER_TIMEOUT_MS,
+        )
+        assert chart.get_attribute("aria-label").startswith(
+            page.evaluate(
+                f"() => JSON.parse(document.querySelector('{figure} script').textContent).alt"
+            )
+        )
+        context.close()

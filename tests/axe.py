@@ -1,0 +1,74 @@
+"""axe-core for the browser tests: installed once from npm into a cache folder, never vendored.
+
+``axe_script()`` returns the text of ``axe.min.js`` at the pinned version. The first call
+runs ``npm install`` into ``~/.cache/nhsbook/axe-core-<version>`` (or ``$NHSBOOK_CACHE``);
+later calls read the cached copy, so the tests run offline once it is there.
+``run_axe(page)`` injects it into a Playwright page and returns the violations.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+AXE_VERSION = "4.10.3"  # MPL-2.0; loaded at test time only, never shipped with the site
+BLOCKING_IMPACTS = ("serious", "critical")
+# Every rule axe runs by default, plus this experimental one (buttons whose visible text or
+# tooltip differs from their accessible name).
+OPTIONS = '{resultTypes: ["violations"], rules: {"label-content-name-mismatch": {enabled: true}}}'
+
+
+def cache_root() -> Path:
+    base = os.environ.get("NHSBOOK_CACHE") or Path.home() / ".cache" / "nhsbook"
+    return Path(base)
+
+
+def script_path(version: str = AXE_VERSION) -> Path:
+    return cache_root() / f"axe-core-{version}" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_installed(version: str = AXE_VERSION) -> bool:
+    return script_path(version).exists()
+
+
+def axe_script(version: str = AXE_VERSION) -> str:
+    """The source of axe.min.js, installing axe-core from npm on first use."""
+    script = script_path(version)
+    folder = script.parents[2]
+    if not script.exists():
+        npm = shutil.which("npm")
+        if npm is None:
+            raise FileNotFoundError("npm is needed once to install axe-core for the tests")
+        folder.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [npm, "install", "--prefix", str(folder), "--no-save", "--no-audit", "--no-fund"]
+            + [f"axe-core@{version}"],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+    return script.read_text(encoding="utf-8")
+
+
+def run_axe(page, script: str) -> list[dict]:
+    """axe's violations on the page as it is now (WCAG 2.x A and AA plus best practice)."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.add_script_tag(content=script)
+    result = page.evaluate(
+        f"() => axe.run(document, {OPTIONS}).then(r => JSON.stringify(r.violations))"
+    )
+    return json.loads(result)
+
+
+def blocking(violations: list[dict]) -> list[dict]:
+    return [v for v in violations if v.get("impact") in BLOCKING_IMPACTS]
+
+
+def describe(violations: list[dict], limit: int = 3) -> str:
+    """One line a rule, with a few of the offending elements."""
+    lines = []
+    for v in violations:
+        targets = ", ".join(" ".join(map(str, n["target"])) for n in v["nodes"][:limit])
+        lines.append(f"{v['impact']} {v['id']} x{len(v['nodes'])}: {v['help']} [{targets}]")
+    return "\n  ".join(lines)

@@ -1,0 +1,229 @@
+"""The site as a reader meets it at 390, 800 and 1280 px, in light and dark mode.
+
+Navigation opens and leads somewhere on phones and tablets, there is one search,
+every chart fits its column, dark mode keeps charts on a light panel, keyboard
+focus is visible on every control, and a chart's tooltip values can be reached
+without hovering.
+"""
+
+import re
+
+import pytest
+from test_browser import RENDER_TIMEOUT_MS, browser, pages, serve
+
+WIDTHS = (390, 800, 1280)
+NARROW = (390, 800)
+MODES = ("light", "dark")
+COLUMN_PX = 660  # the widest a chart may be drawn (a 688 px column less its padding)
+ALL_DRAWN = (
+    "() => [...document.querySelectorAll('figure[data-nhsbook-figure]')]"
+    ".every(f => f.getAttribute('data-rendered') === 'true')"
+)
+VISIBLE = "el => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; }"
+
+
+@pytest.fixture(scope="module")
+def served(site, chromium_path):
+    with serve(site) as base, browser(chromium_path) as chromium:
+        yield base, chromium
+
+
+@pytest.fixture
+def open_page(served):
+    """open_page(name, width=1280, mode="light", **context options) -> a loaded page."""
+    base, chromium = served
+    contexts = []
+
+    def opener(name: str, width: int = 1280, mode: str = "light", **options):
+        context = chromium.new_context(
+            viewport={"width": width, "height": 900}, color_scheme=mode, **options
+        )
+        context.add_init_script(f"localStorage.setItem('mode', '{mode}');")
+        contexts.append(context)
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{base}/{name}", wait_until="load")
+        page.wait_for_function(ALL_DRAWN, timeout=RENDER_TIMEOUT_MS)
+        page.errors = errors
+        return page
+
+    yield opener
+    for context in contexts:
+        context.close()
+
+
+def chapter_pages(site) -> list[str]:
+    return [p for p in pages(site) if p.startswith("chapters/")]
+
+
+# --------------------------------------------------------------------------- page weight
+
+
+def test_no_icon_font_and_no_chart_bundle_in_the_head(site, served):
+    """Icons come from one small CSS file; the chart bundle loads after the page."""
+    base, chromium = served
+    context = chromium.new_context()
+    page = context.new_page()
+    requested = []
+    page.on("request", lambda r: requested.append(r.url))
+    page.goto(f"{base}/{chapter_pages(site)[0]}", wait_until="load")
+    page.wait_for_function(ALL_DRAWN, timeout=RENDER_TIMEOUT_MS)
+    heavy = [u for u in requested if "fontawesome" in u or "/webfonts/" in u]
+    assert not heavy, heavy
+    assert any("vega-bundle" in u for u in requested), "the chart bundle was never loaded"
+    blocking = page.evaluate(
+        "[...document.querySelectorAll('head script[src]:not([defer]):not([async])')]"
+        ".map(s => s.src).filter(s => s.includes('vega'))"
+    )
+    assert not blocking, f"render-blocking chart scripts in <head>: {blocking}"
+    context.close()
+
+
+# --------------------------------------------------------------------------- navigation
+
+
+@pytest.mark.parametrize("width", NARROW)
+def test_navigation_opens_and_follows_a_link(open_page, width):
+    page = open_page("chapters/goals.html", width)
+    toggles = page.locator(".primary-toggle").filter(visible=True)
+    assert toggles.count() == 1, f"{toggles.count()} visible navigation buttons at {width} px"
+    toggles.first.click()
+    dialog = page.locator("#pst-primary-sidebar-modal")
+    dialog.wait_for(state="visible", timeout=5_000)
+    link = dialog.locator("a.reference[href$='culture.html']").first
+    link.click()
+    page.wait_for_url(re.compile(r"/chapters/culture\.html"), timeout=10_000)
+    assert page.locator(".bd-article h1").first.is_visible()
+    assert not page.errors, page.errors
+
+
+def test_navigation_button_collapses_the_sidebar_on_wide_screens(open_page):
+    page = open_page("chapters/goals.html", 1280)
+    sidebar = page.locator("#pst-primary-sidebar")
+    assert sidebar.is_visible()
+    page.locator(".primary-toggle").filter(visible=True).click()
+    sidebar.wait_for(state="hidden", timeout=5_000)
+    page.locator(".primary-toggle").filter(visible=True).click()
+    sidebar.wait_for(state="visible", timeout=5_000)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_one_search(open_page, width):
+    page = open_page("chapters/goals.html", width)
+    searches = page.locator(
+        ".search-button__button, .search-button-field, form.bd-search:not(#pst-search-dialog *)"
+    ).filter(visible=True)
+    assert searches.count() == 1, f"{searches.count()} search controls visible at {width} px"
+
+
+# --------------------------------------------------------------------------- charts fit
+
+MEASURE = """() => [...document.querySelectorAll('figure[data-nhsbook-figure]')].map(f => {
+  const box = f.querySelector('.nhsbook-chart');
+  const chart = box.querySelector('svg') || box.querySelector('img');
+  return {id: f.dataset.nhsbookFigure, box: box.clientWidth,
+          drawn: chart ? chart.getBoundingClientRect().width : 0};
+})"""
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_every_chart_is_drawn_within_its_column(site, open_page, width):
+    too_wide = []
+    for name in chapter_pages(site):
+        page = open_page(name, width)
+        for chart in page.evaluate(MEASURE):
+            if chart["drawn"] == 0 or chart["drawn"] > chart["box"] + 1:
+                too_wide.append(f"{chart['id']}: {chart['drawn']:.0f} px in {chart['box']} px")
+        overflow = page.evaluate("document.documentElement.scrollWidth") - width
+        if overflow > 0:
+            too_wide.append(f"{name}: the page scrolls sideways by {overflow} px")
+        page.context.close()
+    assert not too_wide, f"at {width} px:\n  " + "\n  ".join(too_wide)
+
+
+OWN_WIDTH = """() => [...document.querySelectorAll('figure[data-nhsbook-figure]')].map(f =>
+  [f.dataset.nhsbookFigure, f.querySelector('.nhsbook-chart svg').viewBox.baseVal.width])"""
+
+
+def test_every_chart_is_designed_for_the_column(site, open_page):
+    """At 1280 px each chart is drawn at its own size, not shrunk: it fits the 660 px a
+    figure may use, so it shrinks least on phones. Chapter authors fix the charts listed
+    here (wrap facets, legends below, shorter labels)."""
+    too_wide = []
+    for name in chapter_pages(site):
+        page = open_page(name, 1280)
+        own = page.evaluate(OWN_WIDTH)
+        too_wide += [f"{fid}: {width:.0f} px" for fid, width in own if width > COLUMN_PX]
+        page.context.close()
+    assert not too_wide, f"charts wider than {COLUMN_PX} px:\n  " + "\n  ".join(too_wide)
+
+
+# --------------------------------------------------------------------------- dark mode
+
+
+def test_charts_sit_on_a_light_panel_in_dark_mode(site, open_page):
+    name = chapter_pages(site)[0]
+    page = open_page(name, 1280, "dark")
+    assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+    backgrounds = page.evaluate(
+        "() => [...document.querySelectorAll('figure[data-nhsbook-figure] .nhsbook-chart')]"
+        ".map(c => getComputedStyle(c).backgroundColor)"
+    )
+    assert backgrounds and set(backgrounds) == {"rgb(255, 255, 255)"}, backgrounds
+
+
+# --------------------------------------------------------------------------- keyboard
+
+FOCUS_STYLE = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const s = getComputedStyle(el);
+  const r = el.getBoundingClientRect();
+  return {name: el.tagName + '.' + [...el.classList].join('.') + ' ' +
+                (el.getAttribute('aria-label') || el.textContent.trim().slice(0, 40)),
+          outline: s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2,
+          ring: s.boxShadow !== 'none', visible: r.width > 0 && r.height > 0};
+}"""
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_keyboard_focus_is_visible_on_every_control(open_page, mode):
+    page = open_page("chapters/goals.html", 1280, mode)
+    seen, invisible = set(), []
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUS_STYLE)
+        if not focused or not focused["visible"] or focused["name"] in seen:
+            continue
+        seen.add(focused["name"])
+        if not (focused["outline"] or focused["ring"]):
+            invisible.append(focused["name"])
+    assert len(seen) >= 10, f"only {len(seen)} controls reached by Tab: {sorted(seen)}"
+    assert not invisible, "focus not visible on:\n  " + "\n  ".join(invisible)
+
+
+def test_tooltip_values_are_reachable_by_keyboard_and_touch(site, open_page):
+    """Every chart with tooltips offers the same values as a table (keyboard: Enter; touch: tap)."""
+    problems, checked = [], 0
+    for name in chapter_pages(site):
+        page = open_page(name, 390, has_touch=True, is_mobile=True)
+        offers = page.locator("details.nhsbook-data")
+        for i in range(offers.count()):
+            offer = offers.nth(i)
+            fid = offer.evaluate("d => d.closest('figure').dataset.nhsbookFigure")
+            summary = offer.locator("summary")
+            if i % 2:
+                summary.tap()
+            else:
+                summary.focus()
+                page.keyboard.press("Enter")
+            table = offer.locator("table")
+            table.wait_for(timeout=5_000)
+            headers = table.locator("th").all_inner_texts()
+            if not table.locator("tbody tr").count() or not all(h.strip() for h in headers):
+                problems.append(f"{fid}: empty table or header {headers}")
+            checked += 1
+        page.context.close()
+    assert checked, "no chart offers its tooltip values"
+    assert not problems, "\n".join(problems)
