@@ -284,12 +284,18 @@ def main(runs: int, compare: int, test: bool) -> list[dict]:
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
         rows, site = build_rows(tmp, runs)
-        if compare:
-            rows += mechanism_rows(tmp, compare)
-        if test:
-            rows += test_rows(tmp)
-        rows += notebook_rows(runs)
-        rows += site_rows(site, runs)
+        sections = [
+            (compare, lambda: mechanism_rows(tmp, compare)),
+            (test, lambda: test_rows(tmp)),
+            (True, lambda: notebook_rows(runs)),
+            (True, lambda: site_rows(site, runs)),
+        ]
+        for wanted, section in sections:
+            if wanted:
+                try:
+                    rows += section()
+                except (Exception, SystemExit) as error:  # report it, keep the other figures
+                    rows.append(row("section failed", str(error)[-300:].replace("\n", " ")))
     return rows
 
 
