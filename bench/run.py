@@ -203,6 +203,7 @@ def test_rows(tmp: Path) -> list[dict]:
     clone = tmp / "clone"
     subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
     (clone / ".venv").symlink_to(ROOT / ".venv")  # the environment is not what is timed
+    (tmp / "shared").symlink_to(ROOT.parent / "shared")  # source texts and data mirror
     for name in ("requirements.lock", "pyproject.toml"):
         os.utime(clone / name, (0, 0))  # older than .venv/.installed: no reinstall
     env = {**os.environ, "CI": "true"}
