@@ -29,8 +29,11 @@ lab: $(STAMP)
 figures: book
 	$(BIN)/python -m nhsbook.snapshots --update
 
+# Budgets as ratios within one call; also compares execution mechanisms and times
+# `make test` in a fresh clone of HEAD (long: about 15 minutes on 2 idle cores).
+BENCH_ARGS ?= --compare --test
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

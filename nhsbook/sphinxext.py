@@ -105,8 +105,13 @@ def on_env_purge_doc(app, env, docname):
 
 
 def on_env_merge_info(app, env, docnames, other):
-    env.nhsbook_figures = {**getattr(env, "nhsbook_figures", {}), **other.nhsbook_figures}
-    env.nhsbook_index_docs = getattr(env, "nhsbook_index_docs", set()) | other.nhsbook_index_docs
+    # A parallel reader's env may lack either attribute; take only the pages it read.
+    figures = getattr(other, "nhsbook_figures", {})
+    env.nhsbook_figures = getattr(env, "nhsbook_figures", {}) | {
+        doc: figures[doc] for doc in docnames if doc in figures
+    }
+    index_docs = getattr(other, "nhsbook_index_docs", set()) & set(docnames)
+    env.nhsbook_index_docs = getattr(env, "nhsbook_index_docs", set()) | index_docs
 
 
 def on_doctree_read(app, doctree):

@@ -1,4 +1,11 @@
-"""Shared fixtures: one book build per test session, and throw-away project copies."""
+"""Shared fixtures: one book build per test session, and cheap books to break on purpose.
+
+The whole book is built once, by the session fixture ``site`` (parallel execution,
+as ``make book``). A test that needs another build should use the smallest book
+that shows its property: :func:`mini_book` (a few pages of your own, the project's
+configuration and extensions) or :func:`chapter_book` (a project copy whose table
+of contents is one chapter, optionally starting from the session build's caches).
+"""
 
 import csv
 import os
@@ -20,9 +27,26 @@ COPY_IGNORE = shutil.ignore_patterns(
 )
 
 
-def build_command(srcdir: Path) -> list[str]:
-    """``jupyter-book build`` exactly as ``make book`` runs it (warnings are errors)."""
-    return [str(JUPYTER_BOOK), "build", str(srcdir), "--warningiserror", "--keep-going"]
+def build_command(srcdir: Path, sphinx_jobs: int = 1) -> list[str]:
+    """``jupyter-book build`` exactly as ``make book`` runs it (warnings are errors).
+
+    ``sphinx_jobs`` > 1 reads pages in that many Sphinx processes (``sphinx-build -j``;
+    tests and benchmarks only). jupyter-book 1.x's command line does not offer it, and
+    two extensions it always loads (``sphinx_multitoc_numbering``,
+    ``sphinx_jupyterbook_latex``) do not declare themselves safe for parallel reading,
+    so Sphinx would warn and read serially: the command calls ``build_sphinx`` with
+    ``jobs`` and lets Sphinx read in parallel regardless.
+    """
+    args = ["build", str(srcdir), "--warningiserror", "--keep-going"]
+    if sphinx_jobs == 1:
+        return [str(JUPYTER_BOOK), *args]
+    driver = (
+        "import functools, sys, sphinx.application as a, jupyter_book.sphinx as s; "
+        "a.Sphinx.is_parallel_allowed = lambda self, kind: True; "
+        f"s.build_sphinx = functools.partial(s.build_sphinx, jobs={sphinx_jobs}); "
+        "from jupyter_book.cli.main import main; main(sys.argv[1:])"
+    )
+    return [sys.executable, "-c", driver, *args]
 
 
 def build_env(srcdir: Path) -> dict[str, str]:
@@ -34,12 +58,18 @@ def build_env(srcdir: Path) -> dict[str, str]:
     return env
 
 
-def build(srcdir: Path, timeout: int = 900) -> subprocess.CompletedProcess:
-    """Build the book in ``srcdir``; the completed process (returncode, output)."""
+def build(
+    srcdir: Path, timeout: int = 900, sphinx_jobs: int = 1, **env: str
+) -> subprocess.CompletedProcess:
+    """Build the book in ``srcdir``; the completed process (returncode, output).
+
+    Other keyword arguments are environment variables, e.g. ``NHSBOOK_JOBS="1"``
+    to execute the notebooks one at a time.
+    """
     return subprocess.run(
-        build_command(srcdir),
+        build_command(srcdir, sphinx_jobs),
         cwd=srcdir,
-        env=build_env(srcdir),
+        env={**build_env(srcdir), **env},
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -61,6 +91,87 @@ def copy_project(dest: Path, with_build: bool = False) -> Path:
             ignore=shutil.ignore_patterns("html", "jupyter_execute"),
         )
     return dest
+
+
+NOTEBOOK_HEADER = (ROOT / "chapters" / "goals.md").read_text().split("---\n")[1]
+
+
+def mini_book(dest: Path, pages: str | dict[str, str]) -> Path:
+    """A small book with the project's own configuration and extensions.
+
+    ``pages`` maps page names to MyST bodies (the first page is the root, the
+    others its chapters); a single string is a one-page book. A page with a
+    ``{code-cell}`` gets the chapters' notebook header, so its cells are executed.
+    """
+    if isinstance(pages, str):
+        pages = {"index": f"# Test page\n\n{pages}"}
+    dest.mkdir()
+    for name in ("_config.yml", "requirements.lock"):
+        shutil.copy(ROOT / name, dest / name)
+    for name in ("nhsbook", "data"):
+        shutil.copytree(ROOT / name, dest / name, ignore=COPY_IGNORE)
+    (dest / "book").mkdir()
+    for name in ("references.bib", "favicon.svg"):
+        shutil.copy(ROOT / "book" / name, dest / "book" / name)
+    root, *chapters = pages  # the first page is the root, the others its chapters
+    toc = f"format: jb-book\nroot: {root}\n"
+    if chapters:
+        toc += "chapters:\n" + "".join(f"  - file: {name}\n" for name in chapters)
+    (dest / "_toc.yml").write_text(toc)
+    for name, body in pages.items():
+        header = f"---\n{NOTEBOOK_HEADER}---\n\n" if "{code-cell}" in body else ""
+        (dest / f"{name}.md").write_text(f"{header}{body}")
+    return dest
+
+
+def chapter_book(dest: Path, chapter: str, with_build: bool = False) -> Path:
+    """A project copy whose table of contents is one chapter (e.g. ``"goals"``) and the
+    references page (citations need the bibliography)."""
+    project = copy_project(dest, with_build=with_build)
+    toc = f"format: jb-book\nroot: chapters/{chapter}\nchapters:\n  - file: book/references\n"
+    (project / "_toc.yml").write_text(toc)
+    return project
+
+
+def executed_notebooks(project: Path) -> dict[str, object]:
+    """``{page: executed notebook}`` for every notebook page of a build of ``project``.
+
+    Read from the execution cache record that matches each page's code: the
+    notebooks myst-nb writes to ``_build/jupyter_execute`` lack the outputs of
+    pages taken from the cache (all of them, see :mod:`nhsbook.build`), and it
+    strips glue outputs.
+    """
+    import jupytext
+    from jupyter_cache import get_cache
+
+    cache = get_cache(project / "_build" / ".jupyter_cache")
+    notebooks = {}
+    for path in sorted([*project.glob("chapters/*.md"), *project.glob("book/*.md")]):
+        if "{code-cell}" in path.read_text():
+            record = cache.match_cache_notebook(jupytext.read(path))
+            page = str(path.relative_to(project).with_suffix(""))
+            notebooks[page] = cache.get_cache_bundle(record.pk).nb
+    return notebooks
+
+
+def glued_values(project: Path) -> dict[str, str]:
+    """``{chapter:name: text}`` for every value the chapters of a build glued."""
+    values = {}
+    for page, notebook in executed_notebooks(project).items():
+        if page.startswith("chapters/"):
+            values |= notebook_glued_values(notebook, page.removeprefix("chapters/"))
+    return values
+
+
+def notebook_glued_values(notebook, chapter: str) -> dict[str, str]:
+    """``{chapter:name: text}`` for the values glued in an executed notebook."""
+    values = {}
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name:
+                values[f"{chapter}:{name}"] = output["data"].get("text/plain", "")
+    return values
 
 
 @pytest.fixture(scope="session")

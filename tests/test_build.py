@@ -1,11 +1,17 @@
-"""The book builds, fails loudly on a broken notebook or a warning, and caches execution."""
+"""The book builds, fails loudly on a broken notebook or a warning, caches execution,
+and gives the same bytes whether notebooks and pages are processed in parallel or not."""
 
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import yaml
-from conftest import ROOT, build
+from conftest import ROOT, build, mini_book, tail
+
+from nhsbook.sphinxext import on_env_merge_info
 
 BROKEN_CELL = """
 ```{code-cell} ipython3
@@ -20,21 +26,6 @@ def toc_docs() -> list[str]:
     for part in toc["parts"]:
         docs += [c["file"] for c in part["chapters"]]
     return docs
-
-
-def mini_book(dest: Path, page: str) -> Path:
-    """A one-page book with the project's own configuration and extension."""
-    dest.mkdir()
-    for name in ("_config.yml", "nhsbook", "data", "requirements.lock"):
-        src = ROOT / name
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, dest / name)
-    (dest / "book").mkdir()
-    shutil.copy(ROOT / "book" / "references.bib", dest / "book" / "references.bib")
-    shutil.copy(ROOT / "book" / "favicon.svg", dest / "book" / "favicon.svg")
-    (dest / "_toc.yml").write_text("format: jb-book\nroot: index\n")
-    header = (ROOT / "chapters" / "goals.md").read_text().split("---\n")[1]
-    (dest / "index.md").write_text(f"---\n{header}---\n\n# Test page\n\n{page}")
-    return dest
 
 
 def test_every_page_in_the_toc_is_built(site):
@@ -70,5 +61,114 @@ def test_a_sphinx_warning_fails_the_build(tmp_path):
 
 def test_unchanged_rebuild_executes_nothing(site):
     result = build(ROOT)
-    assert result.returncode == 0
-    assert not re.search(r"Executing notebook", result.stdout), result.stdout[-3000:]
+    assert result.returncode == 0, tail(result)
+    assert not re.search(r"(?i)executing \d* ?notebook", result.stdout), result.stdout[-3000:]
+
+
+def test_no_source_maps_are_published(site):
+    assert not sorted(site.rglob("*.map"))
+
+
+# A notebook page for the small books below: a table, a glued number, a figure.
+NOTEBOOK_PAGE = """# Page N
+
+```{code-cell} ipython3
+:tags: [remove-cell]
+import altair as alt
+import pandas as pd
+
+import nhsbook
+```
+
+```{code-cell} ipython3
+:tags: [hide-input]
+frame = pd.DataFrame({"year": [2010, 2011, 2012], "value": [1.5, -2.25, N.0]})
+nhsbook.glue_value("total", frame["value"].sum())
+nhsbook.show_table(
+    frame, caption="Values by year", columns={"year": "Year", "value": "Value"},
+    formats={"value": "{:+.2f}"},
+)
+```
+
+The values add up to {glue:text}`total:.2f`.
+
+```{code-cell} ipython3
+:tags: [hide-input]
+chart = alt.Chart(frame).mark_line().encode(x="year:O", y="value:Q")
+nhsbook.show_figure(
+    chart, id="mini-N", caption="Values by year.", alt="A line through three values.",
+    source="dixonwoods2014", locator="Table 1",
+)
+```
+"""
+
+
+def site_bytes(book: Path) -> dict[str, bytes]:
+    """Every file of the site and of the executed notebooks, by path.
+
+    Notebooks' cell ids are blanked: jupytext gives cells random ids each time it
+    reads a MyST notebook, so they differ between any two builds, serial or not.
+    """
+    build_dir = book / "_build"
+    files = {}
+    for folder in ("html", "jupyter_execute"):
+        for path in sorted((build_dir / folder).rglob("*")):
+            if path.is_file():
+                content = path.read_bytes()
+                if path.suffix == ".ipynb":
+                    content = re.sub(rb'"id": "[0-9a-f]{8}"', b'"id": ""', content)
+                files[str(path.relative_to(build_dir))] = content
+    return files
+
+
+def test_parallel_and_serial_builds_are_byte_identical(tmp_path):
+    """Notebooks executed two at a time and pages read by two Sphinx processes give the
+    same bytes as everything one at a time.
+
+    Sphinx reads in parallel only with more than five pages (``make book`` reads
+    serially; see ``build_command``); the parallel readers' results are merged by
+    ``on_env_merge_info``.
+    """
+    pages = {"index": "# A small book\n\nIts pages.\n"}
+    pages |= {f"notebook{n}": NOTEBOOK_PAGE.replace("N", str(n)) for n in (1, 2)}
+    pages |= {f"prose{n}": f"# Prose {n}\n\nSome text.\n" for n in (1, 2)}
+    pages["figures"] = "# Figures\n\n```{figure-index}\n```\n"
+    book = mini_book(tmp_path / "book", pages)
+
+    parallel = build(book, sphinx_jobs=2, NHSBOOK_JOBS="2")
+    assert parallel.returncode == 0, tail(parallel)
+    assert "executing 2 notebooks, 2 at a time" in parallel.stdout, parallel.stdout[-3000:]
+    first = site_bytes(book)
+    shutil.rmtree(book / "_build")
+    serial = build(book, NHSBOOK_JOBS="1")
+    assert serial.returncode == 0, tail(serial)
+    second = site_bytes(book)
+
+    assert sorted(first) == sorted(second)
+    differing = [name for name in first if first[name] != second[name]]
+    assert not differing, f"parallel and serial builds differ in {differing}"
+    index = first["html/figures.html"].decode()
+    assert all(f"mini-{n}" in index for n in (1, 2)), "figure index lost a page's figures"
+
+
+def test_merging_a_parallel_reader_without_figures_keeps_the_rest():
+    env = SimpleNamespace(nhsbook_figures={"a": [{"id": "fig-a"}]})
+    reader = SimpleNamespace()  # read pages with no figure and no figure index
+    on_env_merge_info(None, env, {"b"}, reader)
+    assert env.nhsbook_figures == {"a": [{"id": "fig-a"}]}
+    assert env.nhsbook_index_docs == set()
+    reader = SimpleNamespace(
+        nhsbook_figures={"a": [{"id": "stale"}], "c": [{"id": "fig-c"}]},
+        nhsbook_index_docs={"figures"},
+    )
+    on_env_merge_info(None, env, {"c", "figures"}, reader)  # only the pages it read count
+    assert env.nhsbook_figures == {"a": [{"id": "fig-a"}], "c": [{"id": "fig-c"}]}
+    assert env.nhsbook_index_docs == {"figures"}
+
+
+def test_jsonschema_does_not_import_rfc3987_syntax():
+    """Every kernel imports jsonschema (through altair); rfc3987_syntax costs 1.3-1.8 s
+    there (see the jsonschema pin in requirements.in)."""
+    code = "import sys, altair, nbformat; print('rfc3987_syntax' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "False", result.stderr

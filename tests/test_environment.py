@@ -1,5 +1,7 @@
 """The pins that pip users (requirements.lock) and Binder users (environment.yml) get agree."""
 
+import re
+
 from conftest import ROOT
 
 from nhsbook.lockfile import environment_pins, lock_pins
@@ -18,7 +20,7 @@ def test_environment_yml_pins_the_same_versions_as_the_lock():
 def test_every_direct_dependency_is_pinned():
     lock = lock_pins(ROOT / "requirements.lock")
     for line in (ROOT / "requirements.in").read_text().splitlines():
-        name = line.split("#")[0].split("==")[0].strip()
+        name = re.split(r"[<>=!~;\[]", line.split("#")[0])[0].strip()
         if name:
             assert name.lower().replace("_", "-") in lock, f"{name} is not pinned"
 

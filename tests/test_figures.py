@@ -3,12 +3,8 @@
 import csv
 import json
 import shutil
-from pathlib import Path
 
-import jupytext
-import pytest
-from conftest import ROOT, build, copy_project, tail
-from jupyter_cache import get_cache
+from conftest import ROOT, build, chapter_book, executed_notebooks, tail
 
 from nhsbook.paths import FIGURES_URL, SNAPSHOTS
 from nhsbook.snapshots import compare, read_specs
@@ -16,28 +12,6 @@ from nhsbook.snapshots import compare, read_specs
 # The data file changed on purpose, the row and column changed, and a figure drawn from it.
 MUTATION = {"file": "survey_means.csv", "row": 0, "column": "mean", "figure": "goals-table2-trends"}
 VEGA_MIME = ("application/vnd.vegalite", "application/vnd.vega")
-
-
-def executed_notebooks(build_dir: Path) -> list[Path]:
-    return sorted((build_dir / "jupyter_execute").rglob("*.ipynb"))
-
-
-def glued_values(project: Path) -> dict[str, str]:
-    """``{chapter:name: text}`` for every value glued with myst-nb's ``glue``.
-
-    myst-nb strips glue outputs from the notebooks it writes, so the values are
-    read from the execution cache record that matches each chapter's code.
-    """
-    cache = get_cache(project / "_build" / ".jupyter_cache")
-    values = {}
-    for chapter in sorted((project / "chapters").glob("*.md")):
-        record = cache.match_cache_notebook(jupytext.read(chapter))
-        for cell in cache.get_cache_bundle(record.pk).nb.cells:
-            for output in cell.get("outputs", []):
-                name = output.get("metadata", {}).get("scrapbook", {}).get("name")
-                if name:
-                    values[f"{chapter.stem}:{name}"] = output["data"].get("text/plain", "")
-    return values
 
 
 def test_built_figures_match_snapshots(site):
@@ -78,8 +52,10 @@ def test_a_snapshot_without_figure_fails(site, tmp_path):
 def test_every_chart_goes_through_show_figure(site):
     """No chapter output may carry a chart other than through nhsbook.show_figure."""
     offenders = []
-    for path in executed_notebooks(ROOT / "_build"):
-        for i, cell in enumerate(json.loads(path.read_text())["cells"]):
+    notebooks = executed_notebooks(ROOT)
+    assert notebooks, "no executed notebooks found"
+    for page, notebook in notebooks.items():
+        for i, cell in enumerate(notebook.cells):
             for output in cell.get("outputs", []):
                 data = output.get("data", {})
                 html = "".join(data.get("text/html", ""))
@@ -88,12 +64,15 @@ def test_every_chart_goes_through_show_figure(site):
                     or ("vegaEmbed" in html or "vega-embed" in html)
                     and "data-nhsbook-figure" not in html
                 ):
-                    offenders.append(f"{path.relative_to(ROOT)} cell {i}")
+                    offenders.append(f"{page} cell {i}")
     assert not offenders, f"charts displayed without show_figure: {offenders}"
 
 
 def test_changed_data_fails_the_check_naming_the_figure(site, tmp_path):
-    project = copy_project(tmp_path / "project", with_build=True)
+    """A data change re-executes the notebooks although their code did not change (a
+    one-chapter book starting from the session build's caches), and the snapshot check
+    names the figure and the new value."""
+    project = chapter_book(tmp_path / "project", "goals", with_build=True)
     data_file = project / "data" / MUTATION["file"]
     with data_file.open(newline="") as f:
         rows = list(csv.DictReader(f))
@@ -108,16 +87,3 @@ def test_changed_data_fails_the_check_naming_the_figure(site, tmp_path):
     problems = compare(project / "_build" / "html" / FIGURES_URL)
     assert any(p.startswith(f"figure {MUTATION['figure']}: differs") for p in problems), problems
     assert f"{value + 0.01:.2f}" in "\n".join(problems), "the report should show the new value"
-
-
-@pytest.mark.skipif(not SNAPSHOTS.exists(), reason="no snapshots yet")
-def test_two_builds_give_identical_specs_and_glued_values(site, tmp_path):
-    project = copy_project(tmp_path / "project")  # no caches: everything executes again
-    result = build(project)
-    assert result.returncode == 0, tail(result)
-    first, second = site / FIGURES_URL, project / "_build" / "html" / FIGURES_URL
-    for spec in sorted(first.glob("*.vl.json")):
-        assert spec.read_bytes() == (second / spec.name).read_bytes(), f"{spec.name} differs"
-    first_values, second_values = glued_values(ROOT), glued_values(project)
-    assert first_values, "no glued values found"
-    assert first_values == second_values

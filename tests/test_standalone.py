@@ -11,7 +11,7 @@ from pathlib import Path
 import jupytext
 import nbformat
 import pytest
-from conftest import ROOT
+from conftest import ROOT, glued_values, notebook_glued_values
 from nbclient import NotebookClient
 
 CHAPTERS = sorted((ROOT / "chapters").glob("*.md"))
@@ -33,16 +33,41 @@ def execute(notebook, folder: Path):
     return notebook
 
 
+@pytest.fixture(scope="session")
+def standalone_runs() -> dict:
+    """Chapters executed on their own in this session, by name (each at most once)."""
+    return {}
+
+
+def run_on_its_own(chapter: Path, runs: dict):
+    if chapter.stem not in runs:
+        runs[chapter.stem] = execute(jupytext.read(chapter), chapter.parent)
+    return runs[chapter.stem]
+
+
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=[c.stem for c in CHAPTERS])
-def test_chapter_runs_on_its_own(chapter):
-    notebook = execute(jupytext.read(chapter), chapter.parent)
+def test_chapter_runs_on_its_own(chapter, standalone_runs):
+    notebook = run_on_its_own(chapter, standalone_runs)
     errors = [o for c in notebook.cells for o in c.get("outputs", []) if o.output_type == "error"]
     assert not errors
 
 
-def test_downloaded_ipynb_executes(site, tmp_path):
-    """The .ipynb behind the download button is a working notebook."""
-    downloaded = site / "_sources" / "chapters" / "goals.ipynb"
-    notebook = nbformat.read(downloaded, as_version=4)
-    nbformat.validate(notebook)
-    execute(notebook, tmp_path)
+def test_running_on_its_own_gives_the_builds_glued_values(site, standalone_runs):
+    """A second, independent execution of every chapter glues the same values as the
+    book build (the figures' specs are checked against the snapshots in test_figures)."""
+    built = glued_values(ROOT)
+    assert built, "no glued values found"
+    again = {}
+    for chapter in CHAPTERS:
+        again |= notebook_glued_values(run_on_its_own(chapter, standalone_runs), chapter.stem)
+    assert again == built
+
+
+def test_downloaded_ipynb_is_the_chapter(site):
+    """The .ipynb behind each download button is a valid notebook with the chapter's
+    cells, which test_chapter_runs_on_its_own executes."""
+    for chapter in CHAPTERS:
+        downloaded = nbformat.read(site / "_sources" / "chapters" / f"{chapter.stem}.ipynb", 4)
+        nbformat.validate(downloaded)
+        cells = [(c.cell_type, c.source) for c in jupytext.read(chapter).cells]
+        assert [(c.cell_type, c.source) for c in downloaded.cells] == cells, chapter.name
