@@ -32,8 +32,9 @@ figures: book
 # Budgets as ratios within one call; also compares execution mechanisms and times
 # `make test` in a fresh clone of HEAD (long: about 15 minutes on 2 idle cores).
 BENCH_ARGS ?= --compare --test
-bench: $(STAMP)
+bench: book
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	$(BIN)/python bench/pageweight.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -1,9 +1,10 @@
 """The PDF edition: the built HTML book printed by Chromium as one A4 document.
 
 ``python -m nhsbook.pdf [site]`` (run by ``make book`` after the HTML build) joins the
-main content of every page in table-of-contents order into one print page under
-``_pdf/`` in the site, with a cover (title, version, date, how to cite) and a table of
-contents. Ids are made unique per page and internal links point into the one document.
+main content of every page in table-of-contents order into one print page beside the
+site (``_build/pdf-print/``, not published), with a cover (title, version, date, how
+to cite) and a table of contents. Ids are made unique per page and internal links
+point into the one document.
 Chromium (Debian's, driven by Playwright) draws the Vega charts exactly as on screen and
 prints them as vector graphics, with page numbers and a PDF outline (bookmarks). Code
 cells are left out; figures keep their numbers and captions.
@@ -28,7 +29,14 @@ from nhsbook import citing
 from nhsbook.paths import ROOT
 
 PDF_NAME = "culture-behaviour-nhs.pdf"
-PRINT_FOLDER = "_pdf"
+PDF_FOLDER = "_pdf"  # in the site: the PDF readers download
+
+
+def print_folder(site: Path) -> Path:
+    """Where the print page and its layout check go: beside the site, not published."""
+    return site.parent / "pdf-print"
+
+
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 DRAW_TIMEOUT_S = 60
 # A4 less the margins below, in CSS pixels (96 per inch): the width the print lays out.
@@ -82,6 +90,11 @@ def page_content(site: Path, docname: str, docs: set[str]) -> tuple[str, list[tu
         node["open"] = ""  # print what a reader would unfold
     for node in article.select("[id]"):
         node["id"] = f"{slug(docname)}--{node['id']}"
+    for image in article.select("img[src]"):
+        if not image["src"].startswith(("http://", "https://", "data:")):
+            path = posixpath.normpath(posixpath.join(posixpath.dirname(docname), image["src"]))
+            image["src"] = f"../{site.name}/{path}"  # relative to the print page
+        image.attrs.pop("loading", None)
     for link in article.select("a[href]"):
         target = _target(docname, link["href"], docs)
         if target is None:
@@ -128,7 +141,7 @@ def contents_html(entries: list[tuple[str, list[tuple]]]) -> str:
 
 
 def print_document(site: Path) -> str:
-    """The whole book as one HTML document for printing (paths relative to ``_pdf/``)."""
+    """The whole book as one HTML document for printing (in :func:`print_folder`)."""
     docs = toc_docs()
     pages, entries = [], []
     for docname in docs:
@@ -137,7 +150,7 @@ def print_document(site: Path) -> str:
         content, headings = page_content(site, docname, set(docs))
         pages.append(f'<section class="pdf-page" id="{slug(docname)}">{content}</section>')
         entries.append((docname, headings))
-    static = "../_static"
+    static = f"../{site.name}/_static"
     bundle = sorted((site / "_static" / "nhsbook").glob("vega-bundle-*.js"))
     scripts = [f"{static}/nhsbook/{b.name}" for b in bundle] + [f"{static}/nhsbook-figures.js"]
     styles = ["sphinx-design.min.css", "nhsbook.css"]
@@ -171,11 +184,12 @@ def render(site: Path, out: Path | None = None) -> Path:
             f"The PDF edition needs Chromium at {CHROMIUM}: install Debian's chromium "
             "(apt-get install chromium) or set CHROMIUM to its path."
         )
-    folder = site / PRINT_FOLDER
+    folder = print_folder(site)
     folder.mkdir(exist_ok=True)
+    (site / PDF_FOLDER).mkdir(exist_ok=True)
     page_file = folder / "book.html"
     page_file.write_text(print_document(site), encoding="utf-8")
-    out = out or site / PRINT_FOLDER / PDF_NAME
+    out = out or site / PDF_FOLDER / PDF_NAME
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         try:

@@ -75,7 +75,7 @@ def _part(locator: str) -> str:
 def describe(name: str) -> str:
     """``"data/survey_means.csv — Dixon-Woods et al. (2014), Table 2"`` for a resource."""
     from nhsbook import data
-    from nhsbook.references import citation
+    from nhsbook.references import citation, keys
 
     res = data.resource(name)
     if data.is_remote(res):
@@ -92,7 +92,8 @@ def describe(name: str) -> str:
         shown = "; ".join(locators[:MAX_LOCATORS])
         if len(locators) > MAX_LOCATORS:
             shown += f" and {len(locators) - MAX_LOCATORS} more"
-        parts.append(f"{citation(source)}, {shown}" if shown else citation(source))
+        cited = citation(source) if source in keys() else str(source)
+        parts.append(f"{cited}, {shown}" if shown else cited)
     return f"data/{res['path']} — " + " | ".join(parts)
 
 

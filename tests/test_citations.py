@@ -66,3 +66,15 @@ def test_every_link_to_the_references_lands_on_its_entry(site):
     assert not broken, broken
     figure_pages = (site / "chapters" / "goals.html").read_text()
     assert 'href="../book/references.html#ref-dixonwoods2014"' in figure_pages
+
+
+def test_every_source_field_takes_only_bibliography_keys():
+    from nhsbook import data
+    from nhsbook.references import keys
+
+    for res in data.package()["resources"]:
+        for field in res["schema"]["fields"]:
+            if field["name"] == "source":
+                allowed = field.get("constraints", {}).get("enum")
+                assert allowed, f"{res['name']}.source has no enum of bibliography keys"
+                assert set(allowed) <= keys(), f"{res['name']}.source: {set(allowed) - keys()}"

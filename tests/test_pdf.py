@@ -71,12 +71,12 @@ def test_pages_are_a4_outline_and_budget(book_pdf):
 
 
 def test_every_table_and_chart_fits_the_a4_column(site, book_pdf):
-    overflow = json.loads((site / pdf.PRINT_FOLDER / "overflow.json").read_text())
+    overflow = json.loads((pdf.print_folder(site) / "overflow.json").read_text())
     assert overflow == [], f"wider than the A4 text column: {overflow}"
 
 
 def test_internal_links_all_land(site, book_pdf):
-    page = (site / pdf.PRINT_FOLDER / "book.html").read_text()
+    page = (pdf.print_folder(site) / "book.html").read_text()
     ids = set(re.findall(r'\bid="([^"]+)"', page))
     missing = {h for h in re.findall(r'href="#([^"]+)"', page) if h not in ids}
     assert not missing, sorted(missing)[:10]
