@@ -65,6 +65,11 @@ def format_value(value, fmt: Format | None = None) -> str:
     return with_minus(text)
 
 
+def format_p(p: float) -> str:
+    """A p value for readers: two significant digits, or "< 0.001" below that."""
+    return "< 0.001" if p < 0.001 else f"{p:.2g}"
+
+
 def _is_numeric(column: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
 

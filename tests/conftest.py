@@ -125,11 +125,22 @@ def mini_book(dest: Path, pages: str | dict[str, str]) -> Path:
 
 
 def chapter_book(dest: Path, chapter: str, with_build: bool = False) -> Path:
-    """A project copy whose table of contents is one chapter (e.g. ``"goals"``) and the
-    references page (citations need the bibliography)."""
+    """A project copy that executes one chapter (e.g. ``"goals"``): the other pages are
+    stubs with their titles only, so cross-references still resolve, and the
+    references page is kept (citations need the bibliography)."""
     project = copy_project(dest, with_build=with_build)
-    toc = f"format: jb-book\nroot: chapters/{chapter}\nchapters:\n  - file: book/references\n"
-    (project / "_toc.yml").write_text(toc)
+    entries = []
+    for page in sorted([*project.glob("chapters/*.md"), *project.glob("book/*.md")]):
+        doc = str(page.relative_to(project).with_suffix(""))
+        if doc in (f"chapters/{chapter}", "book/references"):
+            continue
+        title = next(line for line in page.read_text().splitlines() if line.startswith("# "))
+        page.write_text(f"{title}\n\nA stub of this page (one-chapter test book).\n")
+        entries.append(doc)
+    listed = "".join(f"  - file: {doc}\n" for doc in ["book/references", *entries])
+    (project / "_toc.yml").write_text(
+        f"format: jb-book\nroot: chapters/{chapter}\nchapters:\n{listed}"
+    )
     return project
 
 

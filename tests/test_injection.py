@@ -156,8 +156,14 @@ def test_constrained_fields_reject_markup(classified):
         )
 
 
+# Docutils' smart quotes turn straight quotes in prose (glued text) into typographic ones:
+# a change of glyph, not of markup, so the comparison folds them back.
+TYPOGRAPHIC_QUOTES = str.maketrans("\u201c\u201d\u2018\u2019", "\"\"''")
+
+
 def shown_literally(text: str, marker: str) -> bool:
     """Wherever ``marker`` starts a shown text its payload follows, whole or cut by an ellipsis."""
+    text = text.translate(TYPOGRAPHIC_QUOTES)
     whole, position = payload(marker), 0
     while (start := text.find(marker, position)) >= 0:
         shown = text[start : start + len(whole)]

@@ -46,3 +46,9 @@ def test_no_index_unless_asked_and_same_bytes_every_time():
     assert "10" not in first._repr_html_()
     assert first._repr_html_() == make_table(frame, caption="c", columns={"a": "A"})._repr_html_()
     assert make_table(frame, caption="c", index="Key").headers == ["Key", "A"]
+
+
+def test_p_values_for_readers():
+    from nhsbook.tables import format_p
+
+    assert (format_p(0.00016), format_p(0.0039), format_p(0.31)) == ("< 0.001", "0.0039", "0.31")
