@@ -62,7 +62,8 @@ def downloads_html(prefix: str, base: Path = data.DATA) -> str:
         f"All the book's data (zip)</a> · "
         f'<a href="{url}/datapackage.json" download>datapackage.json</a> '
         "(Frictionless Data Package: every field, type, constraint, source and licence)</p>"
-        '<div class="nhsbook-table-wrap"><table class="nhsbook-table">'
+        '<div class="nhsbook-table-wrap" tabindex="0" role="region" '
+        'aria-label="Data files of the book"><table class="nhsbook-table">'
         '<caption>Data files of the book</caption><thead><tr><th scope="col">File</th>'
         '<th scope="col">What it holds</th><th scope="col">Source</th></tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table></div>"

@@ -103,7 +103,9 @@ class Table:
             for row in self.cells
         )
         return (
-            '<div class="nhsbook-table-wrap"><table class="nhsbook-table">'
+            # A scrollable region: focusable and named, so keyboard users can scroll it.
+            f'<div class="nhsbook-table-wrap" tabindex="0" role="region" '
+            f'aria-label="{esc(self.caption)}"><table class="nhsbook-table">'
             f"<caption>{esc(self.caption)}</caption><thead><tr>{head}</tr></thead>"
             f"<tbody>{body}</tbody></table></div>"
         )

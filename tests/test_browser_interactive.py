@@ -6,6 +6,8 @@ changes), and choosing the first value again must bring back the first drawing's
 all without console or page errors.
 """
 
+from contextlib import contextmanager
+
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from test_browser import RENDER_TIMEOUT_MS, browser, serve
@@ -24,16 +26,9 @@ SVG_CHANGED = (
 )
 
 
-def choose(page, control: str, inputs, index: int) -> None:
-    if control == "select":
-        inputs.select_option(index=index)
-    else:
-        inputs.nth(index).check()
-
-
-@pytest.mark.parametrize(("page_name", "figure_id", "control"), INTERACTIVE)
-def test_changing_the_input_redraws_the_chart(site, chromium_path, page_name, figure_id, control):
-    figure = f"#fig-{figure_id}"
+@contextmanager
+def drawn_figure(site, chromium_path, page_name: str, figure: str):
+    """A page with ``figure`` drawn, and the list its console and page errors go to."""
     with serve(site) as base, browser(chromium_path) as chromium:
         context = chromium.new_context()
         page = context.new_page()
@@ -45,6 +40,21 @@ def test_changing_the_input_redraws_the_chart(site, chromium_path, page_name, fi
             f"() => document.querySelector('{figure}').getAttribute('data-rendered') === 'true'",
             timeout=RENDER_TIMEOUT_MS,
         )
+        yield page, errors
+        context.close()
+
+
+def choose(page, control: str, inputs, index: int) -> None:
+    if control == "select":
+        inputs.select_option(index=index)
+    else:
+        inputs.nth(index).check()
+
+
+@pytest.mark.parametrize(("page_name", "figure_id", "control"), INTERACTIVE)
+def test_changing_the_input_redraws_the_chart(site, chromium_path, page_name, figure_id, control):
+    figure = f"#fig-{figure_id}"
+    with drawn_figure(site, chromium_path, page_name, figure) as (page, errors):
         inputs = page.locator(f"{figure} .vega-bindings {control}")
         count = inputs.locator("option").count() if control == "select" else inputs.count()
         assert count >= 2, f"{figure_id}: no {control} with several choices"
@@ -61,7 +71,6 @@ def test_changing_the_input_redraws_the_chart(site, chromium_path, page_name, fi
             arg=[figure, texts_before],
             timeout=RENDER_TIMEOUT_MS,
         )
-        context.close()
     assert not errors, errors
 
 
@@ -76,14 +85,7 @@ def _default_index(page, figure: str) -> int:
 def test_the_text_alternative_follows_the_input(site, chromium_path, page_name, figure_id, control):
     """A screen reader hears the current choice (the drop-down's label, or the value)."""
     figure = f"#fig-{figure_id}"
-    with serve(site) as base, browser(chromium_path) as chromium:
-        context = chromium.new_context()
-        page = context.new_page()
-        page.goto(f"{base}/{page_name}", wait_until="load")
-        page.wait_for_function(
-            f"() => document.querySelector('{figure}').getAttribute('data-rendered') === 'true'",
-            timeout=RENDER_TIMEOUT_MS,
-        )
+    with drawn_figure(site, chromium_path, page_name, figure) as (page, _):
         chart = page.locator(f"{figure} .nhsbook-chart")
         inputs = page.locator(f"{figure} .vega-bindings {control}")
         count = inputs.locator("option").count() if control == "select" else inputs.count()
@@ -104,4 +106,3 @@ def test_the_text_alternative_follows_the_input(site, chromium_path, page_name, 
                 f"() => JSON.parse(document.querySelector('{figure} script').textContent).alt"
             )
         )
-        context.close()

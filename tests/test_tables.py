@@ -15,8 +15,8 @@ def test_every_text_is_escaped():
     table = make_table(frame, caption=ATTACK, index=ATTACK, columns={ATTACK: ATTACK, "n": "N"})
     page = table._repr_html_()
     assert "<img" not in page
-    # caption, index header, column header, index cell, data cell
-    assert page.count("&lt;img src=x onerror=alert(3)&gt;") == 5
+    # region label, caption, index header, column header, index cell, data cell
+    assert page.count("&lt;img src=x onerror=alert(3)&gt;") == 6
 
 
 def test_numbers_for_readers():
