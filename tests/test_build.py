@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
-import yaml
 from conftest import ROOT, build, mini_book, tail
 
+from nhsbook.pdf import toc_docs
 from nhsbook.sphinxext import on_env_merge_info
 
 BROKEN_CELL = """
@@ -18,14 +18,6 @@ BROKEN_CELL = """
 raise RuntimeError("this notebook is broken on purpose")
 ```
 """
-
-
-def toc_docs() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    docs = [toc["root"]]
-    for part in toc["parts"]:
-        docs += [c["file"] for c in part["chapters"]]
-    return docs
 
 
 def test_every_page_in_the_toc_is_built(site):
