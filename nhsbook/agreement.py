@@ -68,3 +68,35 @@ def multilabel_indicators(codes: pd.Series, labels: list[str]) -> pd.DataFrame:
     if unknown:
         raise ValueError(f"labels {sorted(unknown)} are not among {labels}")
     return pd.DataFrame({label: sets.map(lambda s, lab=label: lab in s) for label in labels})
+
+
+def bootstrap_kappa(
+    first: np.ndarray, second: np.ndarray, resamples: int = 2000, seed: int = 0
+) -> np.ndarray:
+    """Kappa of pooled present/absent items, recomputed on ``resamples`` resamples of rows.
+
+    ``first`` and ``second`` are boolean arrays with one row per item set (a claim) and one
+    column per label, as from :func:`multilabel_indicators`. Each resample draws rows with
+    replacement and pools their cells, as :func:`cohen_kappa` does on the stacked items; a
+    resample in which both codings use a single category gives NaN.
+    """
+    first, second = np.asarray(first, dtype=bool), np.asarray(second, dtype=bool)
+    if first.shape != second.shape:
+        raise ValueError(f"codings differ in shape: {first.shape} and {second.shape}")
+    # Per row: cells coded present by both, by the first only, by the second only.
+    per_row = np.stack(
+        [
+            (first & second).sum(axis=1),
+            (first & ~second).sum(axis=1),
+            (~first & second).sum(axis=1),
+        ],
+        axis=1,
+    )
+    rows = np.random.default_rng(seed).integers(0, len(first), (resamples, len(first)))
+    both, first_only, second_only = per_row[rows].sum(axis=1).T / (len(first) * first.shape[1])
+    neither = 1 - both - first_only - second_only
+    first_present, second_present = both + first_only, both + second_only
+    expected = first_present * second_present + (1 - first_present) * (1 - second_present)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kappa = (both + neither - expected) / (1 - expected)
+    return np.where(expected < 1, kappa, np.nan)

@@ -22,13 +22,16 @@ Loaded by :mod:`nhsbook.sphinxext`. It works around three things in the themes
    flags are corrected in the written pages (``ACCESSIBLE_MARKUP``).
 """
 
+import hashlib
 import json
 import re
+from contextlib import suppress
 from pathlib import Path
 from urllib.parse import quote
 
 TEMPLATES = Path(__file__).parent / "templates"
 ICON_CSS = "nhsbook-icons.css"
+ICON_CACHE = "nhsbook-icons-cache.json"  # in _build, beside html (not published)
 # Scripts removed from the <head> that pydata-sphinx-theme writes (see templates/layout.html).
 DROPPED_SCRIPTS = re.compile(
     r'\s*<script[^>]*src="[^"]*(?:scripts/fontawesome\.js|searchtools\.js|language_data\.js'
@@ -174,6 +177,24 @@ def theme_static(app) -> Path:
     return Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme" / "static"
 
 
+def icons_stylesheet(app, icons, cache_file: Path) -> str:
+    """The icon stylesheet; remembered in ``cache_file`` for the same icons and theme files
+    (reading the icon definitions takes about a second)."""
+    sources = [theme_static(app) / "scripts" / "fontawesome.js"]
+    sources.append(theme_static(app) / "styles" / "pydata-sphinx-theme.css")
+    key = hashlib.sha256(repr(sorted(icons)).encode())
+    for source in sources:
+        key.update(source.read_bytes())
+    with suppress(OSError, ValueError, KeyError):
+        cached = json.loads(cache_file.read_text(encoding="utf-8"))
+        if cached["key"] == key.hexdigest():
+            return cached["css"]
+    fontawesome, theme_css = (source.read_text(encoding="utf-8") for source in sources)
+    css = icon_css(icon_paths(fontawesome, icons)) + theme_pseudo_icons(theme_css, fontawesome)
+    cache_file.write_text(json.dumps({"key": key.hexdigest(), "css": css}), encoding="utf-8")
+    return css
+
+
 def on_config_inited(app, config):
     options = config.html_theme_options
     options.setdefault("navbar_persistent", [])  # no top bar: one toggle, one search
@@ -196,11 +217,9 @@ def on_build_finished(app, exception):
         text = page.read_text(encoding="utf-8")
         if accessible(text) != text:
             page.write_text(accessible(text), encoding="utf-8")
-    fontawesome = (theme_static(app) / "scripts" / "fontawesome.js").read_text(encoding="utf-8")
-    theme_css = (theme_static(app) / "styles" / "pydata-sphinx-theme.css").read_text("utf-8")
-    css = icon_css(icon_paths(fontawesome, used_icons(pages)))
-    css += theme_pseudo_icons(theme_css, fontawesome)
-    (out / "_static" / ICON_CSS).write_text(css, encoding="utf-8")
+    (out / "_static" / ICON_CSS).write_text(
+        icons_stylesheet(app, used_icons(pages), out.parent / ICON_CACHE), encoding="utf-8"
+    )
     for unused in ("fontawesome.js", "fontawesome.js.map"):  # no page loads them now
         (out / "_static" / "scripts" / unused).unlink(missing_ok=True)
 

@@ -1,19 +1,22 @@
 """Sphinx extension for build speed (listed in ``_config.yml`` after ``nhsbook.sphinxext``).
 
-1. **Executes notebooks in parallel, ahead of Sphinx.** myst-nb executes the
-   notebooks one after another while Sphinx reads the pages, and a kernel
-   spends most of its time starting and importing, not computing. Before
-   Sphinx reads any page, this extension executes every notebook that is not
-   in the jupyter-cache yet, ``nhsbook_execution_jobs`` at a time (threads,
-   each driving its own kernel), and stores the results in the cache. myst-nb
-   then reads the pages one by one and finds every notebook cached. The
-   notebook, working directory, timeout and cache record are exactly those
-   myst-nb would use, and every page is rendered from the cache whether it was
-   executed now or in an earlier build, so the site is byte-identical whatever
-   the number of jobs (``NHSBOOK_JOBS=1`` in the environment: one at a time; ``0``: leave
-   execution to myst-nb, as without this extension;
-   ``tests/test_build.py`` checks this). A notebook that fails is left out of
-   the cache: myst-nb executes it again and reports the error as usual.
+1. **Executes notebooks in parallel, while Sphinx starts.** myst-nb executes
+   the notebooks one after another while Sphinx reads the pages, and a kernel
+   spends most of its time starting and importing, not computing. As soon as
+   the builder is set up, this extension starts executing every notebook that
+   is not in the jupyter-cache yet, ``nhsbook_execution_jobs`` at a time
+   (threads, each driving its own kernel). Sphinx meanwhile finishes starting
+   and reads the pages without code; just before it reads a notebook's page,
+   it waits for that notebook and stores the result in the cache, so myst-nb
+   finds every notebook cached. The notebook, working directory, timeout and
+   cache record are exactly those myst-nb would use, and every page is
+   rendered from the cache whether it was executed now or in an earlier build,
+   so the site is byte-identical whatever the number of jobs
+   (``NHSBOOK_JOBS=1`` in the environment: one at a time; ``0``: leave
+   execution to myst-nb, as without this extension; ``tests/test_build.py``
+   checks this). With Sphinx reading in parallel, every notebook is finished
+   before reading starts. A notebook that fails is left out of the cache:
+   myst-nb executes it again and reports the error as usual.
 
    Left to itself, myst-nb 1.4 writes the notebook it read, not the one
    merged with the cache, to ``jupyter_execute/`` (and so to the ``.ipynb``
@@ -33,6 +36,7 @@ from jupyter_cache import get_cache
 from jupyter_cache.base import CacheBundleIn
 from jupyter_cache.executors.utils import single_nb_execution
 from myst_nb.core.read import create_nb_reader
+from sphinx.environment import _last_modified_time
 from sphinx.util import logging
 
 JOBS_ENV = "NHSBOOK_JOBS"
@@ -44,8 +48,8 @@ def execution_jobs(config) -> int:
     return max(0, int(os.environ.get(JOBS_ENV) or config.nhsbook_execution_jobs))
 
 
-def pending_notebooks(env, docnames, cache) -> list[tuple[Path, object, dict | None]]:
-    """(path, notebook, read format) of every page to read that would be executed."""
+def pending_notebooks(env, docnames, cache) -> list[tuple[str, Path, object, dict | None]]:
+    """(docname, path, notebook, read format) of every page that would be executed."""
     nb_config = env.mystnb_config
     pending = []
     for docname in sorted(docnames):
@@ -65,50 +69,122 @@ def pending_notebooks(env, docnames, cache) -> list[tuple[Path, object, dict | N
         with suppress(KeyError):
             cache.match_cache_notebook(notebook)
             continue  # already cached
-        pending.append((path, notebook, reader.read_fmt))
+        pending.append((docname, path, notebook, reader.read_fmt))
     return pending
 
 
-def on_env_before_read_docs(app, env, docnames):
-    nb_config = env.mystnb_config
-    jobs = execution_jobs(app.config)
-    if not jobs or nb_config.execution_mode != "cache" or nb_config.execution_in_temp:
+def on_builder_inited(app):
+    """Start executing the uncached notebooks of changed pages, in the background.
+
+    Sphinx goes on starting up and reading the other pages meanwhile; the page of a
+    notebook waits for its own execution (:func:`on_source_read`).
+    """
+    app.nhsbook_executions = {}
+    app.nhsbook_checked = set()
+    if not executes_ahead(app):
         return
+    env = app.env
+    env.find_files(app.config, app.builder)  # Sphinx does it again before reading; idempotent
+    start_executions(app, sorted(likely_changed(app, env)))
+
+
+def executes_ahead(app) -> bool:
+    nb_config = app.env.mystnb_config
+    return bool(
+        execution_jobs(app.config)
+        and nb_config.execution_mode == "cache"
+        and not nb_config.execution_in_temp
+    )
+
+
+def likely_changed(app, env) -> set[str]:
+    """Pages Sphinx will read because they are new or edited (it decides later, after
+    the builder is set up), or every page when the data fingerprint cleared the cache."""
+    if getattr(app, "nhsbook_stale", True):
+        return set(env.found_docs)
+    return {
+        d
+        for d in env.found_docs
+        if d not in env.all_docs or _last_modified_time(env.doc2path(d)) > env.all_docs[d]
+    }
+
+
+def start_executions(app, docnames) -> None:
+    """Submit the notebooks among ``docnames`` that are not in the cache yet."""
+    docnames = [d for d in docnames if d not in app.nhsbook_checked]
+    app.nhsbook_checked.update(docnames)
+    nb_config = app.env.mystnb_config
     cache = get_cache(nb_config.execution_cache_path or ".jupyter_cache")
-    pending = pending_notebooks(env, docnames, cache)
+    pending = pending_notebooks(app.env, docnames, cache)
     if not pending:
         return
+    jobs = execution_jobs(app.config)
+    if not hasattr(app, "nhsbook_pool"):
+        app.nhsbook_pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="nhsbook-run")
     # Longest first (by size), so that the last notebook to start is a short one.
-    pending.sort(key=lambda item: -item[0].stat().st_size)
+    pending.sort(key=lambda item: -item[1].stat().st_size)
     logger.info(f"executing {len(pending)} notebooks, {jobs} at a time")
+    for docname, path, notebook, read_fmt in pending:
+        future = app.nhsbook_pool.submit(execute, path, notebook, nb_config)
+        app.nhsbook_executions[docname] = (path, notebook, read_fmt, future)
 
-    def execute(item):
-        path, notebook, _ = item
-        return single_nb_execution(
-            notebook,
-            cwd=str(path.parent.resolve()),
-            allow_errors=nb_config.execution_allow_errors,
-            timeout=nb_config.execution_timeout,
-            meta_override=True,
-        )
 
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        for (path, notebook, read_fmt), result in zip(
-            pending, pool.map(execute, pending), strict=True
-        ):
-            if result.err is not None:
-                continue  # myst-nb executes it again and reports the error
-            options = {} if read_fmt is None else {"read_data": read_fmt}
-            record = cache.add_nb_to_project(str(path), **options)
-            cache.cache_notebook_bundle(
-                CacheBundleIn(notebook, record.uri, data={"execution_seconds": result.time}),
-                check_validity=False,
-                overwrite=True,
-            )
-            logger.info(f"executed {path.name} in {result.time:.2f} s")
+def execute(path: Path, notebook, nb_config):
+    """Execute a notebook as myst-nb would (same working directory, timeout, errors)."""
+    return single_nb_execution(
+        notebook,
+        cwd=str(path.parent.resolve()),
+        allow_errors=nb_config.execution_allow_errors,
+        timeout=nb_config.execution_timeout,
+        meta_override=True,
+    )
+
+
+def on_env_before_read_docs(app, env, docnames):
+    """Read pages that need no execution first, then notebooks in the order started.
+
+    A page Sphinx reads for another reason (a changed dependency or configuration) is
+    checked here; a notebook being executed is read even if Sphinx thought its page up to
+    date.
+    """
+    if executes_ahead(app):
+        start_executions(app, docnames)
+    executing = list(app.nhsbook_executions)
+    docnames[:] = [d for d in docnames if d not in app.nhsbook_executions] + executing
+    if app.parallel > 1:  # pages are read in forked processes: finish everything first
+        for docname in executing:
+            store_execution(app, docname)
+
+
+def on_source_read(app, docname, source):
+    store_execution(app, docname)
+
+
+def store_execution(app, docname: str) -> None:
+    """Wait for the notebook of ``docname`` and put it in the cache, before myst-nb reads it."""
+    executing = app.nhsbook_executions.pop(docname, None)
+    if executing is None:
+        return
+    path, notebook, read_fmt, future = executing
+    result = future.result()
+    if result.err is not None:
+        return  # myst-nb executes it again and reports the error
+    nb_config = app.env.mystnb_config
+    cache = get_cache(nb_config.execution_cache_path or ".jupyter_cache")
+    options = {} if read_fmt is None else {"read_data": read_fmt}
+    record = cache.add_nb_to_project(str(path), **options)
+    cache.cache_notebook_bundle(
+        CacheBundleIn(notebook, record.uri, data={"execution_seconds": result.time}),
+        check_validity=False,
+        overwrite=True,
+    )
+    logger.info(f"executed {path.name} in {result.time:.2f} s")
 
 
 def on_build_finished(app, exception):
+    pool = getattr(app, "nhsbook_pool", None)
+    if pool is not None:  # a build that stopped early: do not start the rest
+        pool.shutdown(wait=True, cancel_futures=True)
     if exception is None and app.builder.format == "html":
         for source_map in Path(app.outdir, "_static").rglob("*.map"):
             source_map.unlink()
@@ -116,6 +192,9 @@ def on_build_finished(app, exception):
 
 def setup(app):
     app.add_config_value("nhsbook_execution_jobs", 2, "env", [int])
+    # After myst-parser and myst-nb have set up their configuration.
+    app.connect("builder-inited", on_builder_inited, priority=900)
     app.connect("env-before-read-docs", on_env_before_read_docs)
+    app.connect("source-read", on_source_read)
     app.connect("build-finished", on_build_finished)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -28,6 +28,7 @@ import html
 import json
 import os
 import re
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -41,6 +42,7 @@ from nhsbook import figures as figmod
 from nhsbook.build_errors import BOOK_ERRORS, book_error_in, report_at_exit
 from nhsbook.kernels import encrypt_kernel_transport
 from nhsbook.paths import FIGURES_URL
+from nhsbook.svgworker import SvgWorker
 
 BUNDLE = f"nhsbook/vega-bundle-{vl_convert.__version__}-1.js"
 
@@ -77,6 +79,9 @@ def on_config_inited(app, config):
         app.nhsbook_stale = cache.is_stale(_build_dir(app), app.nhsbook_fingerprint)
         if app.nhsbook_stale:
             cache.clear(path, _build_dir(app))
+            # Figure files are rewritten only when their spec changes; code or data
+            # changes may change them otherwise (e.g. the CSV layout): start afresh.
+            shutil.rmtree(Path(app.outdir) / FIGURES_URL, ignore_errors=True)
             data.clear_cache()
             data.validate_all(Path(app.srcdir) / "data")
     except BOOK_ERRORS as error:
@@ -124,6 +129,21 @@ def on_doctree_read(app, doctree):
         env.nhsbook_figures = {}
     if found:
         env.nhsbook_figures[env.docname] = found
+        if app.parallel <= 1:  # (parallel readers are forked: they render at the end)
+            for payload in found:
+                start_svg(app, payload)
+
+
+def start_svg(app, payload: dict) -> None:
+    """Start rendering a figure's SVG in the helper process, unless it is up to date."""
+    spec_file, svg_file = figure_files(Path(app.outdir) / FIGURES_URL, payload["id"])
+    spec_text = figmod.spec_json(payload["spec"])
+    if svg_file.exists() and spec_file.exists() and spec_file.read_text("utf-8") == spec_text:
+        return
+    if not hasattr(app, "nhsbook_svg_worker"):
+        app.nhsbook_svg_worker = SvgWorker()
+        app.nhsbook_svgs = {}
+    app.nhsbook_svgs[payload["id"], spec_text] = app.nhsbook_svg_worker.submit(payload["spec"])
 
 
 def all_figures(env) -> list[tuple[str, dict]]:
@@ -247,20 +267,41 @@ def spec_data_frame(spec: dict) -> pd.DataFrame:
     return pd.concat([f.assign(part=i) for i, f in enumerate(frames, 1)], ignore_index=True)
 
 
-def write_figure_files(folder: Path, payload: dict) -> None:
-    """Spec, CSV and SVG of one figure; the SVG is re-rendered only when the spec changed."""
+def figure_files(folder: Path, fid: str) -> tuple[Path, Path]:
+    """The spec and SVG files of figure ``fid``."""
+    return folder / f"{fid}.vl.json", folder / f"{fid}.svg"
+
+
+def write_figure_files(folder: Path, payload: dict, rendered: dict | None = None) -> None:
+    """Spec, CSV and SVG of one figure; the SVG is rendered only when the spec changed.
+
+    ``rendered`` maps (id, spec JSON) to futures of SVGs already being rendered.
+    """
     fid = payload["id"]
     spec_text = figmod.spec_json(payload["spec"])
-    spec_file, svg_file = folder / f"{fid}.vl.json", folder / f"{fid}.svg"
+    spec_file, svg_file = figure_files(folder, fid)
+    csv_file = folder / f"{fid}.csv"
     if not spec_file.exists() or spec_file.read_text(encoding="utf-8") != spec_text:
         spec_file.write_text(spec_text, encoding="utf-8")
         svg_file.unlink(missing_ok=True)
+        csv_file.unlink(missing_ok=True)
     if not svg_file.exists():
-        svg_file.write_text(vl_convert.vegalite_to_svg(payload["spec"]), encoding="utf-8")
-    spec_data_frame(payload["spec"]).to_csv(folder / f"{fid}.csv", index=False, lineterminator="\n")
+        future = (rendered or {}).get((fid, spec_text))
+        svg = future.result() if future else vl_convert.vegalite_to_svg(payload["spec"])
+        svg_file.write_text(svg, encoding="utf-8")
+    if not csv_file.exists():
+        spec_data_frame(payload["spec"]).to_csv(csv_file, index=False, lineterminator="\n")
 
 
 def on_build_finished(app, exception):
+    try:
+        write_outputs(app, exception)
+    finally:
+        if hasattr(app, "nhsbook_svg_worker"):
+            app.nhsbook_svg_worker.close()
+
+
+def write_outputs(app, exception):
     if exception is not None and (message := book_error_in(exception)):
         report_at_exit(message)
     if exception is not None or app.builder.format != "html":
@@ -268,8 +309,9 @@ def on_build_finished(app, exception):
     folder = Path(app.outdir) / FIGURES_URL
     folder.mkdir(parents=True, exist_ok=True)
     figure_list = all_figures(app.env)
+    rendered = getattr(app, "nhsbook_svgs", {})
     for _, payload in figure_list:
-        write_figure_files(folder, payload)
+        write_figure_files(folder, payload, rendered)
     current = {p["id"] for _, p in figure_list}
     for old in folder.glob("*.*"):
         if old.name != "index.json" and old.name.split(".")[0] not in current:

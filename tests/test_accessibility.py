@@ -8,6 +8,7 @@ cells, the tables of tooltip values) opened, so their contents are checked too.
 
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from axe import axe_installed, axe_script, blocking, describe, run_axe
@@ -39,17 +40,25 @@ def new_context(chromium, mode: str, width: int = 1280):
 
 
 def axe_report(site, chromium_path, modes=MODES) -> dict[tuple[str, str], list[dict]]:
-    """{(page, mode): violations} for every page of ``site``."""
+    """{(page, mode): violations} for every page of ``site``; the modes are checked at the
+    same time, each by its own browser in its own thread (Playwright is not thread-safe)."""
     script = axe_script()
-    report = {}
-    with serve(site) as base, browser(chromium_path) as chromium:
-        for mode in modes:
+
+    def check(mode: str) -> dict[tuple[str, str], list[dict]]:
+        found = {}
+        with browser(chromium_path) as chromium:
             context = new_context(chromium, mode)
             for name in pages(site):
                 page = open_page(context, f"{base}/{name}")
-                report[name, mode] = run_axe(page, script)
+                found[name, mode] = run_axe(page, script)
                 page.close()
             context.close()
+        return found
+
+    report = {}
+    with serve(site) as base, ThreadPoolExecutor(max_workers=len(modes)) as pool:
+        for found in pool.map(check, modes):
+            report |= found
     return report
 
 

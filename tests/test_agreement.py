@@ -6,7 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nhsbook.agreement import agreement_table, cohen_kappa, multilabel_indicators
+from nhsbook.agreement import (
+    agreement_table,
+    bootstrap_kappa,
+    cohen_kappa,
+    multilabel_indicators,
+)
 
 
 def codings(table: list[list[int]], labels: list[str]) -> tuple[pd.Series, pd.Series]:
@@ -88,3 +93,20 @@ def test_multilabel_indicators():
     assert flags["opinion"].tolist() == [False, True, False]
     with pytest.raises(ValueError, match="hearsay"):
         multilabel_indicators(pd.Series(["hearsay"]), ["opinion"])
+
+
+def test_bootstrap_kappa_matches_cohen_kappa_on_each_resample():
+    rng = np.random.default_rng(1)
+    first = rng.random((40, 5)) < 0.3
+    second = np.where(rng.random((40, 5)) < 0.8, first, ~first)
+    draws = np.random.default_rng(7).integers(0, 40, (50, 40))
+    expected = [
+        cohen_kappa(pd.Series(first[rows].ravel()), pd.Series(second[rows].ravel())).kappa
+        for rows in draws
+    ]
+    np.testing.assert_allclose(bootstrap_kappa(first, second, resamples=50, seed=7), expected)
+
+
+def test_bootstrap_kappa_is_nan_when_one_category_throughout():
+    flags = np.zeros((6, 2), dtype=bool)
+    assert np.isnan(bootstrap_kappa(flags, flags, resamples=3)).all()

@@ -162,8 +162,10 @@ TYPOGRAPHIC_QUOTES = str.maketrans("\u201c\u201d\u2018\u2019", "\"\"''")
 
 
 def shown_literally(text: str, marker: str) -> bool:
-    """Wherever ``marker`` starts a shown text its payload follows, whole or cut by an ellipsis."""
-    text = text.translate(TYPOGRAPHIC_QUOTES)
+    """Wherever ``marker`` starts a shown text its payload follows, whole or cut by an ellipsis.
+
+    ``text`` has its typographic quotes folded already (``TYPOGRAPHIC_QUOTES``).
+    """
     whole, position = payload(marker), 0
     while (start := text.find(marker, position)) >= 0:
         shown = text[start : start + len(whole)]
@@ -217,7 +219,7 @@ def check_page(chromium, url: str, markers: dict) -> tuple[list[str], set[str]]:
     for message in page.evaluate("window.__dialogs"):
         found = MARKER.search(message)
         problems.append(f"dialog opened by {where(markers, found.group(0) if found else '')}")
-    text = page.evaluate(VISIBLE_TEXT)
+    text = page.evaluate(VISIBLE_TEXT).translate(TYPOGRAPHIC_QUOTES)
     shown = set(MARKER.findall(text))
     problems += [
         f"not shown literally: {where(markers, m)}"
