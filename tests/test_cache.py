@@ -119,7 +119,7 @@ def test_build_refuses_a_cache_outside_the_build(tmp_path, setting):
     (outside / "keep").write_text("not the book's")
     config = book / "_config.yml"
     if setting == "symlink":
-        (book / "_build").mkdir()
+        (book / "_build").mkdir(exist_ok=True)
         (book / "_build" / cache.CACHE_NAME).symlink_to(outside)
     else:
         value = str(outside) if setting == "ABSOLUTE" else setting

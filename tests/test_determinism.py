@@ -58,8 +58,8 @@ def test_no_output_shows_an_object_address(site):
     assert not found, "object addresses in downloaded notebooks:\n" + "\n".join(found)
 
 
-def test_downloaded_notebooks_are_identical_between_builds(site, cold_build):
-    first, second = downloads(site), downloads(cold_build / "_build" / "html")
+def test_downloaded_notebooks_are_identical_between_builds(site, second_build):
+    first, second = downloads(site), downloads(second_build / "_build" / "html")
     assert first, "no notebooks offered for download"
     assert sorted(first) == sorted(second)
     differing = []

@@ -40,7 +40,7 @@ def test_installing_the_package_gives_no_setuptools_warning(tmp_path):
 
 
 def test_a_clean_build_prints_no_kernel_warnings(tmp_path):
-    result = build(mini_book(tmp_path / "book", CELL))
+    result = build(mini_book(tmp_path / "book", CELL, clean=True))
     assert result.returncode == 0, tail(result)
     output = result.stdout + result.stderr
     assert "without encryption" not in output, tail(result)

@@ -169,7 +169,14 @@
   // --- drawing ------------------------------------------------------------------------------
 
   function draw(figure) {
-    var payload = payloadOf(figure);
+    var payload;
+    try {
+      payload = payloadOf(figure);
+    } catch (error) {  // one damaged figure must not stop the others
+      figure.setAttribute("data-rendered", "error");
+      console.error("Figure " + figure.getAttribute("data-nhsbook-figure") + " is damaged: " + error);
+      return Promise.resolve();
+    }
     var chart = figure.querySelector(".nhsbook-chart");
     var still = chart.querySelector("img.nhsbook-still");
     var live = document.createElement("div");
@@ -203,7 +210,12 @@
     var figures = Array.prototype.slice.call(document.querySelectorAll("figure[data-nhsbook-figure]"));
     var first = figures.length && figures[0].querySelector("img.nhsbook-still");
     if (first) first.loading = "eager";  // the others load as the reader scrolls to them
-    figures.forEach(function (figure) { offerTable(figure, payloadOf(figure)); });
+    figures.forEach(function (figure) {
+      try {
+        offerTable(figure, payloadOf(figure));
+      } catch (error) {  // reported when the figure is drawn
+      }
+    });
     var go = function () {
       loadBundle().then(function () { figures.forEach(draw); }, function (e) { failAll(figures, e); });
     };
