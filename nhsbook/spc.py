@@ -24,7 +24,9 @@ SPC (Laney 2002; NHS Improvement *Making Data Count*, 2019):
   :func:`beyond_limits` (a point beyond 3σ), :func:`trends` (7 points rising or falling),
   :func:`two_in_three` (two of three consecutive points between 2σ and 3σ on the same
   side) and :func:`runs` (7 points on one side of the centre); :func:`mdc_rules` applies
-  all four in that order of priority;
+  all four in that order of priority. The rule functions and :func:`signal_direction`
+  read a series along the last axis, so the same code takes one series (1-D) or a
+  2-D array of series, one per row;
 - :func:`stable_signal_rates`: how often a *stable* process of the same length signals
   under these rules (a SIMULATION of the false-alarm base rate).
 """
@@ -204,23 +206,33 @@ def xmr(values, sigma: float = 3.0, baseline=None) -> pd.DataFrame:
 
 
 def _mark_stretches(flags: np.ndarray, length: int) -> np.ndarray:
-    """True for every element of a stretch of ``length`` or more consecutive True values."""
-    out = np.zeros(len(flags), dtype=bool)
-    start = None
-    for i, flag in enumerate([*flags, False]):
-        if flag and start is None:
-            start = i
-        elif not flag and start is not None:
-            if i - start >= length:
-                out[start:i] = True
-            start = None
+    """True for every element of a stretch of ``length`` or more consecutive True values.
+
+    Stretches run along the last axis. An element is in such a stretch exactly when
+    some window of ``length`` consecutive elements containing it is all True.
+    """
+    flags = np.asarray(flags, dtype=bool)
+    if length <= 1:
+        return flags.copy()
+    size = flags.shape[-1]
+    out = np.zeros(flags.shape, dtype=bool)
+    if length > size:
+        return out
+    # count[..., i]: True values before element i; full[..., j]: elements j to
+    # j + length - 1 are all True.
+    count = np.cumsum(flags, axis=-1)
+    count = np.concatenate([np.zeros_like(count[..., :1]), count], axis=-1)
+    full = count[..., length:] - count[..., :-length] == length
+    for offset in range(length):
+        out[..., offset : offset + size - length + 1] |= full
     return out
 
 
 def runs(values, centre, length: int = 7) -> np.ndarray:
     """+1 / -1 for points in a run of ``length`` or more above / below ``centre``, else 0.
 
-    A point exactly on the centre line breaks a run.
+    A point exactly on the centre line breaks a run. ``centre`` broadcasts against
+    ``values``.
     """
     values = np.asarray(values, dtype=float)
     centre = np.broadcast_to(np.asarray(centre, dtype=float), values.shape)
@@ -235,14 +247,14 @@ def trends(values, length: int = 7) -> np.ndarray:
     ``length`` points make ``length - 1`` steps; an equal value breaks a trend.
     """
     values = np.asarray(values, dtype=float)
-    out = np.zeros(len(values), dtype=int)
+    out = np.zeros(values.shape, dtype=int)
     for sign in (1, -1):
-        step = np.sign(np.diff(values)) == sign  # step i joins points i and i + 1
-        in_trend = np.zeros(len(values), dtype=bool)
+        step = np.sign(np.diff(values, axis=-1)) == sign  # step i joins points i and i + 1
+        in_trend = np.zeros(values.shape, dtype=bool)
         marked = _mark_stretches(step, length - 1)
-        in_trend[:-1] |= marked
-        in_trend[1:] |= marked
-        out[in_trend] = sign
+        in_trend[..., :-1] |= marked
+        in_trend[..., 1:] |= marked
+        out[in_trend] = sign  # a falling trend overrides a rising one at a shared point
     return out
 
 
@@ -258,7 +270,7 @@ def signal_direction(*rules) -> np.ndarray:
     The first rule that fires at a point decides (pass them in order of priority, e.g.
     beyond limits, trend, two-in-three, run); 0 where none fires.
     """
-    out = np.zeros(len(rules[0]), dtype=int)
+    out = np.zeros(np.shape(rules[0]), dtype=int)
     for rule in reversed(rules):
         rule = np.asarray(rule, dtype=int)
         out = np.where(rule != 0, rule, out)
@@ -277,13 +289,19 @@ def two_in_three(z, near: float = 2.0, limit: float = 3.0) -> np.ndarray:
     z = np.asarray(z, dtype=float)
     near_flag = (np.abs(z) > near) & (np.abs(z) <= limit)
     side = np.sign(z).astype(int)
-    out = np.zeros(len(z), dtype=int)
-    for start in range(len(z) - 2):
-        window = slice(start, start + 3)
-        same_side = abs(side[window].sum()) == 3
-        if same_side and near_flag[window].sum() >= 2:
-            marked = np.where(near_flag[window])[0] + start
-            out[marked] = side[start]
+    out = np.zeros(z.shape, dtype=int)
+    size = z.shape[-1]
+    if size < 3:
+        return out
+    # Window j holds points j, j + 1 and j + 2.
+    same_side = np.abs(side[..., :-2] + side[..., 1:-1] + side[..., 2:]) == 3
+    near_count = near_flag[..., :-2].astype(int) + near_flag[..., 1:-1] + near_flag[..., 2:]
+    qualifies = same_side & (near_count >= 2)
+    in_window = np.zeros(z.shape, dtype=bool)
+    for offset in range(3):
+        in_window[..., offset : offset + size - 2] |= qualifies
+    marked = in_window & near_flag
+    out[marked] = side[marked]  # all three points of a qualifying window share one side
     return out
 
 
@@ -310,6 +328,7 @@ def mdc_rules(values, z, length: int = 7) -> pd.DataFrame:
 
 
 def _rule_outputs(values, z, length: int = 7) -> dict:
+    """The four rules' outputs on one series, or on many (2-D arrays, one series per row)."""
     z = np.asarray(z, dtype=float)
     return {
         "beyond": beyond_limits(z, -3.0, 3.0),
@@ -330,27 +349,26 @@ def stable_signal_rates(
 
     Draws ``simulations`` series of ``length`` independent standard normal points (a
     process with no special cause), builds the XmR chart of each (limits fixed on the
-    first ``baseline`` points, or on all), applies :func:`mdc_rules`, and looks at the
-    points from index ``monitor_from`` on. For large denominators a Laney p′ chart is an
-    XmR chart of the z-scores, so the rates apply to it. Returns one row per simulated
+    first ``baseline`` points, or on all), applies the rules of :func:`mdc_rules` (to
+    all charts at once, one per row), and looks at the points from index
+    ``monitor_from`` on. For large denominators a Laney p′ chart is an XmR chart of the
+    z-scores, so the rates apply to it. Returns one row per simulated
     chart: ``any_signal``, ``any_low`` (a signal below the centre or falling: *concern*
     when higher is better), ``any_high``, and ``signal_points`` / ``low_points``.
     """
     rng = np.random.default_rng(seed)
-    rows = []
-    for series in rng.standard_normal((simulations, length)):
-        base = series[_baseline_mask(length, baseline)]
-        z = (series - base.mean()) / (np.mean(np.abs(np.diff(base))) / D2)
-        signal = signal_direction(*_rule_outputs(series, z).values())[monitor_from:]
-        rows.append(
-            (
-                bool((signal != 0).any()),
-                bool((signal < 0).any()),
-                bool((signal > 0).any()),
-                int((signal != 0).sum()),
-                int((signal < 0).sum()),
-            )
-        )
+    series = rng.standard_normal((simulations, length))  # one simulated chart per row
+    base = series[:, _baseline_mask(length, baseline)]
+    centre = base.mean(axis=1, keepdims=True)
+    sigma_x = np.mean(np.abs(np.diff(base, axis=1)), axis=1, keepdims=True) / D2
+    z = (series - centre) / sigma_x
+    signal = signal_direction(*_rule_outputs(series, z).values())[:, monitor_from:]
     return pd.DataFrame(
-        rows, columns=["any_signal", "any_low", "any_high", "signal_points", "low_points"]
+        {
+            "any_signal": (signal != 0).any(axis=1),
+            "any_low": (signal < 0).any(axis=1),
+            "any_high": (signal > 0).any(axis=1),
+            "signal_points": (signal != 0).sum(axis=1),
+            "low_points": (signal < 0).sum(axis=1),
+        }
     )

@@ -1,7 +1,9 @@
 """Tables 2 and 3 of the paper as one tidy frame (used by the Goals and Intelligence chapters).
 
 Only reshaping and arithmetic on the published summary statistics happen
-here; every statistical test stays visible in the chapters.
+here, plus the Goals chapter's SIMULATION of trust panels with the published
+means (:func:`correlated_panels`); every statistical test stays visible in the
+chapters.
 """
 
 import numpy as np
@@ -40,3 +42,31 @@ def item_changes() -> pd.DataFrame:
         default="no significant change",
     )
     return changes.sort_values(["table", "table_row", "period"]).reset_index(drop=True)
+
+
+def correlated_panels(target_means: pd.Series, sd: float, n: int, r, seed: int) -> dict:
+    """SIMULATION: ``n`` trusts' means in each year, for every correlation in ``r`` at once.
+
+    ``target_means`` holds the published mean of each year (index: year). For each
+    ``r`` (a sequence of values from 0 to 1), every year is drawn from a normal
+    distribution with SD ``sd`` and every pair of years has correlation ``r``; each
+    year is then shifted so that its mean equals the published mean exactly.
+    Returns ``{year: array}`` with one row per ``r`` and one column per trust.
+
+    A generator seeded afresh from ``seed`` draws what a trust carries from survey
+    to survey, then one vector per year in the order of ``target_means``. Every ``r``
+    uses the same draws, so row ``k`` is exactly (bit for bit) what ``r=[r[k]]``
+    returns, and results vary smoothly with ``r``.
+    """
+    r = np.asarray(r, dtype=float)
+    if r.ndim != 1 or ((r < 0) | (r > 1)).any():
+        raise ValueError(f"r must be a sequence of correlations from 0 to 1, got {r}")
+    rng = np.random.default_rng(seed)
+    shared = rng.standard_normal(n)
+    panels = {}
+    for year, target in target_means.items():
+        own = rng.standard_normal(n)
+        values = target + sd * (np.sqrt(r)[:, None] * shared + np.sqrt(1 - r)[:, None] * own)
+        # Means along the last axis, row by row: the same sums as for a single r.
+        panels[year] = values - values.mean(axis=1, keepdims=True) + target
+    return panels

@@ -1,6 +1,7 @@
 """nhsbook.spc: funnel-plot limits, over-dispersion and SPC rules on small known cases."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from nhsbook import spc
@@ -210,3 +211,158 @@ def test_stable_process_false_alarm_simulation_is_reproducible():
     assert first.any_low.mean() == pytest.approx(first.any_high.mean(), abs=0.08)
     whole = spc.stable_signal_rates(36, simulations=400, seed=7)
     assert whole.any_signal.mean() < rate  # limits fitted on the whole series signal less
+
+
+# The rules read each series along the last axis, so stable_signal_rates applies them
+# to all simulated charts at once. Below: the per-series loops the module used before
+# (kept here as the reference), and checks that the vectorised code agrees with them.
+
+
+def loop_mark_stretches(flags, length):
+    out = np.zeros(len(flags), dtype=bool)
+    start = None
+    for i, flag in enumerate([*flags, False]):
+        if flag and start is None:
+            start = i
+        elif not flag and start is not None:
+            if i - start >= length:
+                out[start:i] = True
+            start = None
+    return out
+
+
+def loop_runs(values, centre, length=7):
+    values = np.asarray(values, dtype=float)
+    centre = np.broadcast_to(np.asarray(centre, dtype=float), values.shape)
+    above = loop_mark_stretches(values > centre, length)
+    below = loop_mark_stretches(values < centre, length)
+    return above.astype(int) - below.astype(int)
+
+
+def loop_trends(values, length=7):
+    values = np.asarray(values, dtype=float)
+    out = np.zeros(len(values), dtype=int)
+    for sign in (1, -1):
+        step = np.sign(np.diff(values)) == sign
+        in_trend = np.zeros(len(values), dtype=bool)
+        marked = loop_mark_stretches(step, length - 1)
+        in_trend[:-1] |= marked
+        in_trend[1:] |= marked
+        out[in_trend] = sign
+    return out
+
+
+def loop_two_in_three(z, near=2.0, limit=3.0):
+    z = np.asarray(z, dtype=float)
+    near_flag = (np.abs(z) > near) & (np.abs(z) <= limit)
+    side = np.sign(z).astype(int)
+    out = np.zeros(len(z), dtype=int)
+    for start in range(len(z) - 2):
+        window = slice(start, start + 3)
+        if abs(side[window].sum()) == 3 and near_flag[window].sum() >= 2:
+            out[np.where(near_flag[window])[0] + start] = side[start]
+    return out
+
+
+def loop_signal_direction(*rules):
+    out = np.zeros(len(rules[0]), dtype=int)
+    for rule in reversed(rules):
+        rule = np.asarray(rule, dtype=int)
+        out = np.where(rule != 0, rule, out)
+    return out
+
+
+def loop_rule_outputs(values, z, length=7):
+    z = np.asarray(z, dtype=float)
+    return {
+        "beyond": spc.beyond_limits(z, -3.0, 3.0),
+        "trend": loop_trends(values, length=length),
+        "two_in_three": loop_two_in_three(z),
+        "run": loop_runs(z, 0.0, length=length),
+    }
+
+
+def loop_stable_signal_rates(length, baseline, monitor_from, simulations, seed, rules, direction):
+    """stable_signal_rates as a plain loop over the simulated series, one chart at a time."""
+    rows = []
+    for series in np.random.default_rng(seed).standard_normal((simulations, length)):
+        base = series[spc._baseline_mask(length, baseline)]
+        z = (series - base.mean()) / (np.mean(np.abs(np.diff(base))) / spc.D2)
+        signal = direction(*rules(series, z).values())[monitor_from:]
+        rows.append(
+            (
+                bool((signal != 0).any()),
+                bool((signal < 0).any()),
+                bool((signal > 0).any()),
+                int((signal != 0).sum()),
+                int((signal < 0).sum()),
+            )
+        )
+    columns = ["any_signal", "any_low", "any_high", "signal_points", "low_points"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def awkward_series(rng, count):
+    """Series of 0 to 30 points with ties, exact zeros and points at exactly 2 and 3 sigma."""
+    for _ in range(count):
+        size = int(rng.integers(0, 31))
+        kind = rng.integers(3)
+        if kind == 0:
+            yield rng.standard_normal(size) * 2
+        elif kind == 1:
+            yield rng.integers(-2, 3, size).astype(float)  # many ties and zeros
+        else:
+            yield rng.choice([-3.5, -3.0, -2.5, -2.0, -0.5, 0.0, 0.5, 2.0, 2.5, 3.0, 3.5], size)
+
+
+def test_rules_agree_with_the_per_series_loops():
+    rng = np.random.default_rng(11)
+    for values in awkward_series(rng, 600):
+        for length in (1, 2, 3, 6, 7, 8):
+            flags = values > 0
+            assert spc._mark_stretches(flags, length).tolist() == (
+                loop_mark_stretches(flags, length).tolist()
+            )
+            assert spc.runs(values, 0.5, length).tolist() == loop_runs(values, 0.5, length).tolist()
+            assert spc.trends(values, length).tolist() == loop_trends(values, length).tolist()
+        assert spc.two_in_three(values).tolist() == loop_two_in_three(values).tolist()
+        if len(values):
+            rules = [spc.beyond_limits(values, -3, 3), loop_trends(values), loop_runs(values, 0)]
+            assert spc.signal_direction(*rules).tolist() == loop_signal_direction(*rules).tolist()
+
+
+@pytest.mark.parametrize("size", [0, 2, 3, 12, 36])
+def test_rules_on_a_2d_array_are_the_rules_row_by_row(size):
+    rng = np.random.default_rng(size)
+    values = np.vstack(
+        [rng.integers(-3, 4, (20, size)).astype(float), rng.standard_normal((20, size)) * 2.5]
+    )
+    z = values / 1.5
+    rows = [spc._rule_outputs(v, w) for v, w in zip(values, z, strict=True)]
+    together = spc._rule_outputs(values, z)
+    for rule, out in together.items():
+        assert out.shape == values.shape and out.dtype == rows[0][rule].dtype
+        np.testing.assert_array_equal(out, np.array([row[rule] for row in rows]).reshape(out.shape))
+    signal = spc.signal_direction(*together.values())
+    np.testing.assert_array_equal(
+        signal,
+        np.array([spc.signal_direction(*row.values()) for row in rows]).reshape(signal.shape),
+    )
+
+
+@pytest.mark.parametrize(
+    ("length", "baseline", "monitor_from"),
+    [(36, 12, 12), (36, None, 12), (36, None, 0), (20, 8, 5)],
+)
+@pytest.mark.parametrize(
+    ("rules", "direction"),
+    [(spc._rule_outputs, spc.signal_direction), (loop_rule_outputs, loop_signal_direction)],
+    ids=["module rules", "original loops"],
+)
+def test_vectorised_stable_simulation_equals_a_loop_over_series(
+    length, baseline, monitor_from, rules, direction
+):
+    vectorised = spc.stable_signal_rates(length, baseline, monitor_from, simulations=300, seed=3)
+    looped = loop_stable_signal_rates(length, baseline, monitor_from, 300, 3, rules, direction)
+    pd.testing.assert_frame_equal(vectorised, looped, check_exact=True)
+    assert vectorised.signal_points.sum() > 0  # the rules fired at all
