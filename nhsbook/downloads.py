@@ -6,6 +6,7 @@ gives every cell a random id, so two builds of the same book differ. After a
 build, :func:`stable_cell_ids` numbers the cells instead, in both folders.
 """
 
+import json
 from pathlib import Path
 
 import nbformat
@@ -14,6 +15,9 @@ import nbformat
 def stable_cell_ids(path: Path) -> None:
     """Give the cells of the notebook ``path`` the ids ``cell-1``, ``cell-2``, ..."""
     text = path.read_text(encoding="utf-8")
+    cells = json.loads(text).get("cells", [])
+    if all(c.get("id", f"cell-{n}") == f"cell-{n}" for n, c in enumerate(cells, start=1)):
+        return  # numbered already (a rebuild): nothing to write
     notebook = nbformat.reads(text, as_version=nbformat.NO_CONVERT)
     for number, cell in enumerate(notebook.cells, start=1):
         if "id" in cell:

@@ -1,6 +1,7 @@
 """The book builds, fails loudly on a broken notebook or a warning, caches execution,
 and gives the same bytes whether notebooks and pages are processed in parallel or not."""
 
+import os
 import re
 import shutil
 import subprocess
@@ -10,6 +11,7 @@ from types import SimpleNamespace
 
 from conftest import ROOT, build, mini_book, tail
 
+from nhsbook import build as ahead
 from nhsbook.pdf import toc_docs
 from nhsbook.sphinxext import on_env_merge_info
 
@@ -141,6 +143,38 @@ def test_parallel_and_serial_builds_are_byte_identical(tmp_path):
     assert not differing, f"parallel and serial builds differ in {differing}"
     index = first["html/figures.html"].decode()
     assert all(f"mini-{n}" in index for n in (1, 2)), "figure index lost a page's figures"
+
+
+def test_pages_without_code_are_read_while_notebooks_execute():
+    """Sphinx reads the pages that need no execution first, then each notebook once its
+    execution (started when the builder was set up) is done, in the order started; a
+    notebook executed ahead is read even if Sphinx thought its page up to date."""
+    app = SimpleNamespace(
+        config=SimpleNamespace(nhsbook_execution_jobs=0),  # nothing more to start
+        env=SimpleNamespace(mystnb_config=SimpleNamespace(execution_mode="cache")),
+        parallel=1,
+        nhsbook_executions={"chapters/b": "running", "chapters/a": "running"},
+    )
+    docnames = ["chapters/a", "intro", "references"]
+    ahead.on_env_before_read_docs(app, app.env, docnames)
+    assert docnames == ["intro", "references", "chapters/b", "chapters/a"]
+
+
+def test_only_new_or_edited_pages_are_checked_for_execution(tmp_path):
+    """An unchanged rebuild reads no notebook to match it against the cache."""
+    for name in ("old", "edited", "new"):
+        (tmp_path / f"{name}.md").write_text(name)
+    read_at = ahead._last_modified_time(tmp_path / "old.md")
+    (tmp_path / "edited.md").write_text("edited again")
+    os_time = read_at / 1e6 + 5  # seconds: after the last read
+    os.utime(tmp_path / "edited.md", (os_time, os_time))
+    env = SimpleNamespace(
+        found_docs={"old", "edited", "new"},
+        all_docs={"old": read_at, "edited": read_at},
+        doc2path=lambda d: tmp_path / f"{d}.md",
+    )
+    assert ahead.likely_changed(SimpleNamespace(nhsbook_stale=False), env) == {"edited", "new"}
+    assert ahead.likely_changed(SimpleNamespace(nhsbook_stale=True), env) == env.found_docs
 
 
 def test_merging_a_parallel_reader_without_figures_keeps_the_rest():
