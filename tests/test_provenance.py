@@ -17,7 +17,7 @@ from bs4 import BeautifulSoup
 from conftest import ROOT
 from myst_nb.ext.glue import extract_glue_data_cell
 from test_browser import browser, serve
-from test_standalone import execute
+from test_standalone import run_notebook
 
 from nhsbook import provenance
 
@@ -47,7 +47,7 @@ def test_glue_value_records_its_cell_and_the_data_loaded(tmp_path):
             'items = nhsbook.load("survey_items")\nnhsbook.glue_value("second", len(items))'
         ),
     ]
-    execute(notebook, tmp_path)
+    run_notebook(notebook, tmp_path)
     records = {
         key: (cell.execution_count, output["metadata"][provenance.METADATA_KEY])
         for cell in notebook.cells

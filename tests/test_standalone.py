@@ -18,19 +18,21 @@ from nbclient import NotebookClient
 CHAPTERS = sorted((ROOT / "chapters").glob("*.md"))
 
 
+def run_notebook(notebook, folder: Path):
+    """``notebook`` executed top to bottom in a fresh kernel working in ``folder``."""
+    client = NotebookClient(
+        notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(folder)}}
+    )
+    client.execute()
+    return notebook
+
+
 def execute(chapter: Path):
     """The chapter executed top to bottom in a fresh kernel, or the error that stopped it."""
     try:
-        notebook = jupytext.read(chapter)
-        NotebookClient(
-            notebook,
-            timeout=120,
-            kernel_name="python3",
-            resources={"metadata": {"path": str(chapter.parent)}},
-        ).execute()
+        return run_notebook(jupytext.read(chapter), chapter.parent)
     except Exception as error:  # noqa: BLE001 - reported by the chapter's own test
         return error
-    return notebook
 
 
 @pytest.fixture(scope="session")
