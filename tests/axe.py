@@ -54,7 +54,7 @@ def axe_script(version: str = AXE_VERSION) -> str:
 # Long tables and highlighted code repeat the same few text styles thousands of times, and
 # axe's colour-contrast rule costs about a millisecond an element (17 s on the longest page).
 # Before that rule runs, the text of every element that repeats an earlier one's style is
-# emptied: the same colour, size, weight, opacity and background give the same contrast, so
+# emptied: the same colour, size, weight, opacity and backgrounds give the same contrast, so
 # every distinct style is still checked once. Only text inside tables and code blocks.
 BLANK_REPEATED_STYLES = """() => {
     const seen = new Set();
@@ -64,16 +64,23 @@ BLANK_REPEATED_STYLES = """() => {
             n => n.nodeType === Node.TEXT_NODE && n.data.trim());
         if (!texts.length) continue;
         const style = getComputedStyle(element);
-        let background = '', opacity = 1;
+        // Every ancestor's opacity; backgrounds up to the first opaque one (what axe blends).
+        const layers = [];
+        let opacity = 1, opaque = false;
         for (let e = element; e; e = e.parentElement) {
             const s = getComputedStyle(e);
             opacity *= parseFloat(s.opacity);
-            const colour = s.backgroundColor;
-            if (!background && colour !== 'rgba(0, 0, 0, 0)') background = colour;
-            if (!background && s.backgroundImage !== 'none') background = s.backgroundImage;
+            if (opaque) continue;
+            if (s.backgroundImage !== 'none') {
+                layers.push(s.backgroundImage);
+                opaque = true;
+            } else if (s.backgroundColor !== 'rgba(0, 0, 0, 0)') {
+                layers.push(s.backgroundColor);
+                opaque = !s.backgroundColor.startsWith('rgba');
+            }
         }
         const key = [element.closest('pre') ? 'code' : 'table', style.color, style.fontSize,
-            style.fontWeight, style.textShadow, opacity, background].join('|');
+            style.fontWeight, style.textShadow, opacity, ...layers].join('|');
         if (seen.has(key)) {
             texts.forEach(n => { n.data = ''; });
             blanked += 1;
