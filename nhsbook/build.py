@@ -3,9 +3,11 @@
 1. **Executes notebooks in parallel, while Sphinx starts.** myst-nb executes
    the notebooks one after another while Sphinx reads the pages, and a kernel
    spends most of its time starting and importing, not computing. As soon as
-   the builder is set up, this extension starts executing every notebook that
-   is not in the jupyter-cache yet, ``nhsbook_execution_jobs`` at a time
-   (threads, each driving its own kernel). Sphinx meanwhile finishes starting
+   the builder is set up, this extension starts executing the notebooks of new
+   or edited pages (every page when the data fingerprint cleared the cache)
+   that are not in the jupyter-cache yet, ``nhsbook_execution_jobs`` at a time
+   (threads, each driving its own kernel); a page Sphinx reads for another
+   reason is checked just before reading starts. Sphinx meanwhile finishes starting
    and reads the pages without code; just before it reads a notebook's page,
    it waits for that notebook and stores the result in the cache, so myst-nb
    finds every notebook cached. The notebook, working directory, timeout and
