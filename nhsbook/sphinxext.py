@@ -10,7 +10,9 @@ It does five things:
    to fix it, whatever drives the build.
 2. **Collects figures** made by :func:`nhsbook.show_figure` from each page,
    writes their spec (JSON), data (CSV) and SVG under ``_figures/`` in the
-   site, and fills the ``{figure-index}`` directive with the list of figures.
+   site (the SVG drawn by a helper process as soon as the page is read,
+   :mod:`nhsbook.svgworker`), and fills the ``{figure-index}`` directive with
+   the list of figures.
 3. **Serves charts offline**: the vega / vega-lite / vega-embed bundle comes
    from the pinned ``vl-convert-python`` and is loaded only on pages with
    figures, once.
