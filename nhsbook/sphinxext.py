@@ -31,6 +31,7 @@ import json
 import os
 import re
 import shutil
+from contextlib import suppress
 from pathlib import Path
 
 import pandas as pd
@@ -47,6 +48,7 @@ from nhsbook.paths import FIGURES_URL
 from nhsbook.svgworker import SvgWorker
 
 BUNDLE = f"nhsbook/vega-bundle-{vl_convert.__version__}-1.js"
+SVG_TIMEOUT = 120  # seconds to wait for the helper process's SVG of one figure
 
 
 def _build_dir(app) -> Path:
@@ -274,6 +276,14 @@ def figure_files(folder: Path, fid: str) -> tuple[Path, Path]:
     return folder / f"{fid}.vl.json", folder / f"{fid}.svg"
 
 
+def figure_svg(spec: dict, future=None) -> str:
+    """The SVG the helper process drew (``future``), or drawn here if it could not."""
+    if future is not None:
+        with suppress(RuntimeError, TimeoutError):  # the helper ended or hangs: try here
+            return future.result(timeout=SVG_TIMEOUT)
+    return vl_convert.vegalite_to_svg(spec)
+
+
 def write_figure_files(folder: Path, payload: dict, rendered: dict | None = None) -> None:
     """Spec, CSV and SVG of one figure; the SVG is rendered only when the spec changed.
 
@@ -288,8 +298,7 @@ def write_figure_files(folder: Path, payload: dict, rendered: dict | None = None
         svg_file.unlink(missing_ok=True)
         csv_file.unlink(missing_ok=True)
     if not svg_file.exists():
-        future = (rendered or {}).get((fid, spec_text))
-        svg = future.result() if future else vl_convert.vegalite_to_svg(payload["spec"])
+        svg = figure_svg(payload["spec"], (rendered or {}).get((fid, spec_text)))
         svg_file.write_text(svg, encoding="utf-8")
     if not csv_file.exists():
         spec_data_frame(payload["spec"]).to_csv(csv_file, index=False, lineterminator="\n")

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 from concurrent.futures import Future
+from contextlib import suppress
 
 # The helper: one JSON spec per line in, one JSON-encoded SVG (or error) per line out.
 HELPER = """
@@ -39,6 +40,7 @@ class SvgWorker:
             encoding="utf-8",
         )
         self._waiting: list[Future] = []
+        self._ended = False
         self._lock = threading.Lock()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -46,9 +48,18 @@ class SvgWorker:
     def submit(self, spec: dict) -> Future:
         future = Future()
         with self._lock:
+            if self._ended:
+                future.set_exception(RuntimeError("the SVG helper process ended"))
+                return future
             self._waiting.append(future)
-        self._process.stdin.write(json.dumps(spec) + "\n")
-        self._process.stdin.flush()
+        try:
+            self._process.stdin.write(json.dumps(spec) + "\n")
+            self._process.stdin.flush()
+        except OSError as error:  # the helper has gone: the reader fails what is waiting
+            with self._lock:
+                if future in self._waiting:
+                    self._waiting.remove(future)
+                    future.set_exception(RuntimeError(f"the SVG helper process ended ({error})"))
         return future
 
     def _read(self) -> None:
@@ -61,11 +72,13 @@ class SvgWorker:
             else:
                 future.set_exception(RuntimeError(f"vl_convert failed: {reply['error']}"))
         with self._lock:  # the helper ended early: nothing more will come
+            self._ended = True
             for future in self._waiting:
                 future.set_exception(RuntimeError("the SVG helper process ended"))
             self._waiting.clear()
 
     def close(self) -> None:
-        self._process.stdin.close()
+        with suppress(OSError):  # already gone
+            self._process.stdin.close()
         self._process.wait()
         self._reader.join()

@@ -3,6 +3,7 @@
 import pytest
 import vl_convert
 
+from nhsbook.sphinxext import figure_svg
 from nhsbook.svgworker import SvgWorker
 
 SPEC = {
@@ -25,3 +26,13 @@ def test_helper_renders_what_the_build_process_renders_and_survives_a_bad_spec()
         assert second.result(timeout=60) == vl_convert.vegalite_to_svg(SPEC | {"mark": "bar"})
     finally:
         worker.close()
+
+
+def test_the_build_draws_the_svg_itself_when_the_helper_ended():
+    worker = SvgWorker()
+    worker._process.kill()  # the helper dies (out of memory, killed)
+    future = worker.submit(SPEC)
+    worker.close()
+    with pytest.raises(RuntimeError):
+        future.result(timeout=60)
+    assert figure_svg(SPEC, future) == vl_convert.vegalite_to_svg(SPEC)
