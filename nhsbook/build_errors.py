@@ -13,9 +13,9 @@ import atexit
 import re
 import sys
 
-from nhsbook import cache, data
+from nhsbook import cache, datapackage
 
-BOOK_ERRORS = (data.DataValidationError, data.DataFileError, cache.CacheLocationError)
+BOOK_ERRORS = (datapackage.DataValidationError, datapackage.DataFileError, cache.CacheLocationError)
 RULE = "=" * 78
 _reported: list[str] = []
 

@@ -18,7 +18,7 @@ import hashlib
 import shutil
 from pathlib import Path
 
-from nhsbook import data
+from nhsbook import datapackage
 
 FINGERPRINT_INPUTS = ["data", "nhsbook", "book/references.bib", "requirements.lock"]
 CACHE_NAME = ".jupyter_cache"
@@ -55,15 +55,15 @@ def _third_party(root: Path) -> list[tuple[str, str]]:
     """(file name, sha256 of the local copy the loader would read, or 'absent')."""
     base = root / "data"
     try:
-        names = data.resource_names(base / "datapackage.json")
-    except (data.DataValidationError, data.DataFileError):
+        names = datapackage.resource_names(base / "datapackage.json")
+    except (datapackage.DataValidationError, datapackage.DataFileError):
         return []  # the descriptor's own bytes are in the fingerprint; the build reports it
     found = []
     for name in names:
-        res = data.resource(name, base / "datapackage.json")
-        if data.is_remote(res):
-            local = data.local_copy(res)
-            found.append((res["path"], data.sha256(local) if local else "absent"))
+        res = datapackage.resource(name, base / "datapackage.json")
+        if datapackage.is_remote(res):
+            local = datapackage.local_copy(res)
+            found.append((res["path"], datapackage.sha256(local) if local else "absent"))
     return found
 
 

@@ -11,23 +11,24 @@ import shutil
 import zipfile
 from pathlib import Path
 
-from nhsbook import data
+from nhsbook import datapackage
+from nhsbook.paths import DATA
 
 SITE_FOLDER = "_data"
 ZIP_NAME = "nhsbook-data.zip"
 EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
-def local_files(base: Path = data.DATA) -> list[str]:
+def local_files(base: Path = DATA) -> list[str]:
     """The files of ``data/`` that the site publishes: the descriptor and every local CSV."""
     names = ["datapackage.json"]
-    for res in data.package(base / "datapackage.json")["resources"]:
-        if not data.is_remote(res):
+    for res in datapackage.package(base / "datapackage.json")["resources"]:
+        if not datapackage.is_remote(res):
             names.append(res["path"])
     return names
 
 
-def publish(outdir: Path, base: Path = data.DATA) -> None:
+def publish(outdir: Path, base: Path = DATA) -> None:
     """Copy the data files and write the zip into ``outdir/_data``."""
     folder = Path(outdir) / SITE_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
@@ -41,14 +42,14 @@ def publish(outdir: Path, base: Path = data.DATA) -> None:
             archive.writestr(info, (base / name).read_bytes(), zipfile.ZIP_DEFLATED)
 
 
-def downloads_html(prefix: str, base: Path = data.DATA) -> str:
+def downloads_html(prefix: str, base: Path = DATA) -> str:
     """The Data page's table of downloads; ``prefix`` is the relative path to the site root."""
     esc = html.escape
     url = f"{prefix}{SITE_FOLDER}"
     rows = []
-    for res in data.package(base / "datapackage.json")["resources"]:
+    for res in datapackage.package(base / "datapackage.json")["resources"]:
         sources = "; ".join(s.get("title", "") for s in res.get("sources", []))
-        if data.is_remote(res):
+        if datapackage.is_remote(res):
             link = f'<a href="{esc(res["path"])}">{esc(res["path"].rsplit("/", 1)[-1])}</a>'
             where = "third party: downloaded from its pinned address, checksum in the descriptor"
         else:

@@ -15,16 +15,21 @@ a stable id, a caption, a text alternative and a source, and displays it.
   Altair's own renderer, followed by its caption.
 """
 
+from __future__ import annotations
+
 import html
 import json
 import os
 import re
+from typing import TYPE_CHECKING
 
-import altair
 from IPython.display import HTML, display
 
 from nhsbook.paths import FIGURES_URL
 from nhsbook.references import anchor, citation
+
+if TYPE_CHECKING:  # the build imports this module for its constants, without altair
+    import altair
 
 BUILD_ENV = "NHSBOOK_BUILD"
 FIGURE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -76,6 +81,8 @@ def show_figure(
     ``source`` is a key of ``book/references.bib``; ``locator`` says where in
     that source the data come from (e.g. ``"Table 2"``).
     """
+    from nhsbook import theme  # noqa: F401  (the book's chart theme, before the spec is made)
+
     if not FIGURE_ID.match(id or ""):
         raise ValueError(f"figure id {id!r} must be lower-case words joined by hyphens")
     for name, value in (("caption", caption), ("alt", alt)):

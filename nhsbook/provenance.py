@@ -18,7 +18,7 @@ from functools import cache
 
 from docutils import nodes
 
-from nhsbook.tables import with_minus
+from nhsbook.typography import with_minus
 
 METADATA_KEY = "nhsbook"
 CELL_ID = "nhsbook-cell-{}"

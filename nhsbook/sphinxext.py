@@ -26,6 +26,8 @@ It does five things:
    cell (:mod:`nhsbook.provenance`).
 """
 
+from __future__ import annotations
+
 import html
 import json
 import os
@@ -33,19 +35,22 @@ import re
 import shutil
 from contextlib import suppress
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import vl_convert
 from docutils import nodes
 from docutils.parsers.rst import Directive
 from sphinx.errors import ExtensionError
 
-from nhsbook import bibstyle, cache, citing, data, datasite, downloads, fignum, meta, provenance
+from nhsbook import bibstyle, cache, citing, datasite, downloads, fignum, meta, provenance
 from nhsbook import figures as figmod
 from nhsbook.build_errors import BOOK_ERRORS, book_error_in, report_at_exit
 from nhsbook.kernels import encrypt_kernel_transport
 from nhsbook.paths import FIGURES_URL
 from nhsbook.svgworker import SvgWorker
+
+if TYPE_CHECKING:  # pandas is imported when a figure's data are written
+    import pandas as pd
 
 BUNDLE = f"nhsbook/vega-bundle-{vl_convert.__version__}-1.js"
 SVG_TIMEOUT = 120  # seconds to wait for the helper process's SVG of one figure
@@ -86,6 +91,8 @@ def on_config_inited(app, config):
             # Figure files are rewritten only when their spec changes; code or data
             # changes may change them otherwise (e.g. the CSV layout): start afresh.
             shutil.rmtree(Path(app.outdir) / FIGURES_URL, ignore_errors=True)
+            from nhsbook import data  # pandas: only when the data may have changed
+
             data.clear_cache()
             data.validate_all(Path(app.srcdir) / "data")
     except BOOK_ERRORS as error:
@@ -260,6 +267,8 @@ def spec_data_frame(spec: dict) -> pd.DataFrame:
     Altair names inline datasets by a hash of their content; a reader's CSV carries neither
     those names nor lists packed into cells.
     """
+    import pandas as pd  # only when a figure's data changed (not on an unchanged rebuild)
+
     datasets = dict(spec.get("datasets", {}))
     if not datasets and "values" in spec.get("data", {}):
         datasets = {"data": spec["data"]["values"]}

@@ -20,24 +20,11 @@ from collections.abc import Callable, Mapping
 import pandas as pd
 from IPython.display import display
 
-MINUS = "\u2212"
+from nhsbook.typography import MINUS, with_minus
+
 MISSING = "\u2013"
 NUM = ' class="num"'
 Format = str | Callable[[object], str]
-
-
-def with_minus(text: str) -> str:
-    """``text`` with each hyphen-minus that signs a number replaced by a true minus sign."""
-    out = []
-    for i, char in enumerate(text):
-        signs_number = (
-            char == "-"
-            and i + 1 < len(text)
-            and (text[i + 1].isdigit() or text[i + 1] in ".∞")
-            and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] in ".)]"))
-        )
-        out.append(MINUS if signs_number else char)
-    return "".join(out)
 
 
 def format_value(value, fmt: Format | None = None) -> str:

@@ -1,7 +1,8 @@
 """The book's chart theme: one colour-blind-safe palette, one font, one size.
 
-Importing :mod:`nhsbook` registers and enables the theme, so every Altair
-chart in every chapter looks the same without per-chart styling.
+Importing this module registers and enables the theme (:func:`nhsbook.show_figure`
+imports it, and so does every chapter), so every Altair chart in every chapter looks
+the same without per-chart styling.
 """
 
 import altair as alt

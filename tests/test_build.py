@@ -198,3 +198,28 @@ def test_jsonschema_does_not_import_rfc3987_syntax():
     code = "import sys, altair, nbformat; print('rfc3987_syntax' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "False", result.stderr
+
+
+def test_the_build_process_imports_neither_pandas_nor_altair_up_front():
+    """An unchanged rebuild is mostly Python imports: the extensions load without pandas,
+    numpy or altair (0.5 s), which are imported only when data or figures change."""
+    code = (
+        "import sys, sphinx.application, nhsbook.sphinxext, nhsbook.build, nhsbook.assets; "
+        "print(sorted({'pandas', 'numpy', 'altair', 'pooch'} & set(sys.modules)))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert result.stdout.strip() == "[]", result.stdout
+
+
+def test_the_package_imports_its_helpers_and_modules_on_first_use():
+    code = (
+        "import sys, nhsbook; assert 'pandas' not in sys.modules; "
+        "from nhsbook import DataValidationError, glue_value, load, show_figure, show_table; "
+        "assert nhsbook.data.load is load and nhsbook.theme.COLOURS; "
+        "import altair; print(altair.theme.active)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "nhsbook", result.stdout

@@ -14,7 +14,7 @@ import pytest
 from conftest import build_from, final_report, set_cell, tail
 from test_build import mini_book
 
-from nhsbook import cache, data
+from nhsbook import cache, data, datapackage
 
 COUNT = """
 ```{code-cell} ipython3
@@ -87,7 +87,7 @@ def test_fingerprint_covers_third_party_files_by_hash(tmp_path, monkeypatch, fre
     shmi.write_bytes(shmi.read_bytes().replace(b"3.9", b"3.8", 1))
     assert cache.fingerprint(book) != before
     shmi.unlink()  # and a missing copy is a change too
-    monkeypatch.setattr(data, "_pooch_cache", lambda: tmp_path / "no-downloads")
+    monkeypatch.setattr(datapackage, "_pooch_cache", lambda: tmp_path / "no-downloads")
     assert cache.fingerprint(book) != before
 
 
