@@ -17,8 +17,11 @@ book: $(STAMP)
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
 	$(BIN)/python -m nhsbook.pdf
 
+# Two pytest-xdist workers, one a core; each test file runs in one of them, in the order
+# tests/conftest.py gives, and the first to need the book builds it. TEST_WORKERS=0: serial.
+TEST_WORKERS ?= 2
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 # Served from the repository root, so URLs match Binder's (lab/tree/chapters/goals.md);
 # lab/overrides.json makes JupyterLab open MyST Markdown chapters as notebooks.

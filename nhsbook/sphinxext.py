@@ -73,7 +73,9 @@ def on_config_inited(app, config):
         # Wrapped in a function: the bundle's top-level names (e.g. "_") must not
         # collide with the theme's globals; it exports window.vegaEmbed itself.
         code = vl_convert.javascript_bundle()
-        bundle.write_text(f"(function () {{\n{code}\n}})();\n", encoding="utf-8")
+        partial = bundle.with_suffix(f".{os.getpid()}.part")  # whole or absent, never half
+        partial.write_text(f"(function () {{\n{code}\n}})();\n", encoding="utf-8")
+        partial.replace(bundle)
     config.html_static_path = [
         *config.html_static_path,
         str(Path(__file__).parent / "static"),

@@ -8,6 +8,7 @@ of contents is one chapter, optionally starting from the session build's caches)
 """
 
 import csv
+import fcntl
 import os
 import shutil
 import subprocess
@@ -194,10 +195,41 @@ def notebook_glued_values(notebook, chapter: str) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def site() -> Path:
-    """The built HTML book (``_build/html``), built once per session; cached outputs reused."""
-    result = build(ROOT)
-    assert result.returncode == 0, f"book build failed:\n{tail(result)}"
+    """The built HTML book (``_build/html``), built once per test run; cached outputs reused.
+
+    ``make test`` runs the tests in two pytest-xdist workers: the first to need the site
+    builds it while the other waits on a lock, then finds the run's id in the marker.
+    """
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")  # the same in every worker of a run
+    marker = ROOT / "_build" / ".tests-built-site"
+    marker.parent.mkdir(exist_ok=True)
+    with open(marker.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (run and marker.is_file() and marker.read_text() == run):
+            marker.unlink(missing_ok=True)
+            result = build(ROOT)
+            assert result.returncode == 0, f"book build failed:\n{tail(result)}"
+            marker.write_text(run or "")
     return ROOT / "_build" / "html"
+
+
+# Each test file runs in one worker (``--dist loadfile``: a file's module fixtures are made
+# once), in this order: the longest file that needs the site first, so that the site is
+# built at once, then the files that need no site (they run while it is built), then the rest.
+FIRST_FILE = "test_accessibility.py"
+
+
+def pytest_collection_modifyitems(config, items):
+    needs_site = {item.path for item in items if "site" in item.fixturenames}
+    position = {}
+    for index, item in enumerate(items):
+        position.setdefault(item.path, index)
+
+    def order(item):
+        first = item.path.name == FIRST_FILE
+        return (not first, item.path in needs_site, position[item.path])
+
+    items.sort(key=order)
 
 
 @pytest.fixture(scope="session")

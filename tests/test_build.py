@@ -53,12 +53,6 @@ def test_a_sphinx_warning_fails_the_build(tmp_path):
     assert "a-page-that-does-not-exist" in result.stdout + result.stderr
 
 
-def test_unchanged_rebuild_executes_nothing(site):
-    result = build(ROOT)
-    assert result.returncode == 0, tail(result)
-    assert not re.search(r"(?i)executing \d* ?notebook", result.stdout), result.stdout[-3000:]
-
-
 def test_no_source_maps_are_published(site):
     assert not sorted(site.rglob("*.map"))
 

@@ -4,7 +4,7 @@ import difflib
 import json
 import re
 
-from conftest import ROOT
+from conftest import ROOT, build, tail
 
 from nhsbook.downloads import stable_cell_ids
 
@@ -72,3 +72,10 @@ def test_downloaded_notebooks_are_identical_between_builds(site, second_build):
     assert not differing, f"downloads differ between two builds of {ROOT.name}:\n" + "\n".join(
         differing
     )
+
+
+def test_unchanged_rebuild_executes_nothing(second_build):
+    """Rebuilding a built book executes nothing (a copy: the site is read by other tests)."""
+    result = build(second_build)
+    assert result.returncode == 0, tail(result)
+    assert not re.search(r"(?i)executing \d* ?notebook", result.stdout), result.stdout[-3000:]
