@@ -139,6 +139,11 @@ def test_binder_url_opens_chapter_as_notebook_and_runs(tmp_path, chromium_path):
 
             deadline = time.monotonic() + RUN_TIMEOUT_S
             while True:
+                # On a busy machine JupyterLab may still ask which kernel to use (Python 3 is
+                # preselected): accept it, as a reader would.
+                choose = page.locator(".jp-Dialog:has-text('Select Kernel') .jp-mod-accept")
+                if choose.count():
+                    choose.first.click()
                 prompts = cell_prompts(page)
                 if prompts and all(p[1:-2].isdigit() for p in prompts):  # "[12]:" everywhere
                     break
