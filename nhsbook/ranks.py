@@ -20,10 +20,8 @@ def pearson_from_spearman(rho: float) -> float:
 
 def top_kept(first, second, top: int = 10) -> int:
     """How many of the ``top`` highest in ``first`` are also in the top of ``second``."""
-    first, second = np.asarray(first), np.asarray(second)
-    best_first = np.argsort(-first, kind="stable")[:top]
-    best_second = np.argsort(-second, kind="stable")[:top]
-    return len(np.intersect1d(best_first, best_second))
+    rows = np.asarray(first)[None, :], np.asarray(second)[None, :]
+    return int(_top_kept_rows(*rows, top)[0])  # the simulation's own code, on one row
 
 
 def stable_rank_moves(

@@ -151,7 +151,7 @@ def start_svg(app, payload: dict) -> None:
     """Start rendering a figure's SVG in the helper process, unless it is up to date."""
     spec_file, svg_file = figure_files(Path(app.outdir) / FIGURES_URL, payload["id"])
     spec_text = figmod.spec_json(payload["spec"])
-    if svg_file.exists() and spec_file.exists() and spec_file.read_text("utf-8") == spec_text:
+    if svg_file.exists() and spec_is_current(spec_file, spec_text):
         return
     if not hasattr(app, "nhsbook_svg_worker"):
         app.nhsbook_svg_worker = SvgWorker()
@@ -287,6 +287,11 @@ def figure_files(folder: Path, fid: str) -> tuple[Path, Path]:
     return folder / f"{fid}.vl.json", folder / f"{fid}.svg"
 
 
+def spec_is_current(spec_file: Path, spec_text: str) -> bool:
+    """Whether the written spec is ``spec_text`` (its SVG and CSV then need no redrawing)."""
+    return spec_file.exists() and spec_file.read_text(encoding="utf-8") == spec_text
+
+
 def figure_svg(spec: dict, future=None) -> str:
     """The SVG the helper process drew (``future``), or drawn here if it could not."""
     if future is not None:
@@ -304,7 +309,7 @@ def write_figure_files(folder: Path, payload: dict, rendered: dict | None = None
     spec_text = figmod.spec_json(payload["spec"])
     spec_file, svg_file = figure_files(folder, fid)
     csv_file = folder / f"{fid}.csv"
-    if not spec_file.exists() or spec_file.read_text(encoding="utf-8") != spec_text:
+    if not spec_is_current(spec_file, spec_text):
         spec_file.write_text(spec_text, encoding="utf-8")
         svg_file.unlink(missing_ok=True)
         csv_file.unlink(missing_ok=True)

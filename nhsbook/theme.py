@@ -1,8 +1,8 @@
 """The book's chart theme: one colour-blind-safe palette, one font, one size.
 
 Importing this module registers and enables the theme (:func:`nhsbook.show_figure`
-imports it, and so does every chapter), so every Altair chart in every chapter looks
-the same without per-chart styling.
+imports it, and so do the chapters that use its colours), so every Altair chart in
+every chapter looks the same without per-chart styling.
 """
 
 import altair as alt
