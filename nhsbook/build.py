@@ -41,6 +41,8 @@ from myst_nb.core.read import create_nb_reader
 from sphinx.environment import _last_modified_time
 from sphinx.util import logging
 
+from nhsbook.forkkernel import KernelServer
+
 JOBS_ENV = "NHSBOOK_JOBS"
 logger = logging.getLogger(__name__)
 
@@ -123,22 +125,26 @@ def start_executions(app, docnames) -> None:
     jobs = execution_jobs(app.config)
     if not hasattr(app, "nhsbook_pool"):
         app.nhsbook_pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="nhsbook-run")
+        app.nhsbook_kernels = KernelServer()
     # Longest first (by size), so that the last notebook to start is a short one.
     pending.sort(key=lambda item: -item[1].stat().st_size)
     logger.info(f"executing {len(pending)} notebooks, {jobs} at a time")
     for docname, path, notebook, read_fmt in pending:
-        future = app.nhsbook_pool.submit(execute, path, notebook, nb_config)
+        manager = app.nhsbook_kernels.manager_class()
+        future = app.nhsbook_pool.submit(execute, path, notebook, nb_config, manager)
         app.nhsbook_executions[docname] = (path, notebook, read_fmt, future)
 
 
-def execute(path: Path, notebook, nb_config):
-    """Execute a notebook as myst-nb would (same working directory, timeout, errors)."""
+def execute(path: Path, notebook, nb_config, kernel_manager_class):
+    """Execute a notebook as myst-nb would (same working directory, timeout, errors), in a
+    kernel forked from the build's kernel server (:mod:`nhsbook.forkkernel`)."""
     return single_nb_execution(
         notebook,
         cwd=str(path.parent.resolve()),
         allow_errors=nb_config.execution_allow_errors,
         timeout=nb_config.execution_timeout,
         meta_override=True,
+        kernel_manager_class=kernel_manager_class,
     )
 
 
@@ -187,6 +193,7 @@ def on_build_finished(app, exception):
     pool = getattr(app, "nhsbook_pool", None)
     if pool is not None:  # a build that stopped early: do not start the rest
         pool.shutdown(wait=True, cancel_futures=True)
+        app.nhsbook_kernels.close()
     if exception is None and app.builder.format == "html":
         for source_map in Path(app.outdir, "_static").rglob("*.map"):
             source_map.unlink()

@@ -1,0 +1,226 @@
+"""Kernels for the book build, forked from a process that has already imported the libraries.
+
+A chapter's kernel spends most of its time starting Python and importing pandas, Altair,
+SciPy and statsmodels, the same libraries in every chapter. While Sphinx starts, the build
+(:mod:`nhsbook.build`) starts one **kernel server** that imports them once
+(:data:`PRELOAD`); each notebook's kernel is then a fork of that server: a new process with
+its own memory, which starts with those modules already imported. Nothing else differs
+from the kernel ``jupyter`` would start: the same interpreter and ipykernel, the connection
+file (with its CurveZMQ keys), working directory, environment and ``sys.argv`` the kernel
+manager gave, and a fresh user namespace.
+
+Only libraries that read nothing at import that differs between the server and a kernel
+are preloaded: importing them earlier changes no chapter's output (``tests/test_build.py``
+checks that a book executed in forked kernels is byte-identical to one executed by myst-nb
+in ordinary kernels). Left out: ipykernel, which reads the kernel manager's variables
+(``JPY_PARENT_PID``) when it is imported (0.04 s in the kernel), and pingouin, which
+imports matplotlib's pyplot, and pyplot chooses its backend on import from a variable the
+kernel sets.
+
+The kernel manager starts a small **launcher** (``python -m nhsbook.forkkernel --server
+ADDRESS -f CONNECTION_FILE``) in place of ``python -m ipykernel_launcher``; the launcher asks
+the server for a kernel, passes on the signals the manager sends (interrupt, terminate)
+and exits with the kernel's exit code. If the launcher is killed, the kernel is killed.
+If the server cannot be reached, the launcher becomes an ordinary kernel.
+"""
+
+import json
+import os
+import runpy
+import select
+import signal
+import socket
+import sys
+
+PRELOAD = (
+    "numpy",
+    "pandas",
+    "altair",
+    "scipy.stats",
+    "statsmodels.api",
+    "statsmodels.formula.api",
+    "nhsbook.data",
+    "nhsbook.tables",
+)
+FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
+
+
+# --------------------------------------------------------------------------- the server
+
+
+def serve(address: str) -> None:
+    """Listen on the UNIX socket ``address``, preload, and fork a kernel per request.
+
+    Requests wait in the socket's queue while the modules are imported. The server stops
+    when its standard input closes (the build finished or died).
+    """
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(address)
+    listener.listen(64)
+    import importlib
+
+    for name in PRELOAD:
+        importlib.import_module(name)
+    while True:
+        ready, _, _ = select.select([listener, sys.stdin], [], [])
+        if sys.stdin in ready and not os.read(sys.stdin.fileno(), 1024):
+            break
+        if listener in ready:
+            connection, _ = listener.accept()
+            if os.fork() == 0:
+                listener.close()
+                supervise(connection)
+            connection.close()
+        reap_children()
+    listener.close()
+
+
+def reap_children() -> None:
+    try:
+        while os.waitpid(-1, os.WNOHANG)[0]:
+            pass
+    except ChildProcessError:
+        pass
+
+
+def supervise(connection: socket.socket) -> None:
+    """In a fork of the server: fork the kernel, tell the launcher its pid, and report its
+    exit code; kill it if the launcher goes away. Never returns."""
+    request = json.loads(connection.makefile("r").readline())
+    kernel = os.fork()
+    if kernel == 0:
+        connection.close()
+        become_kernel(request)
+    connection.sendall(f"{kernel}\n".encode())
+    exited = os.pidfd_open(kernel)
+    while True:
+        ready, _, _ = select.select([connection, exited], [], [])
+        if exited in ready:
+            _, status = os.waitpid(kernel, 0)
+            connection.sendall(f"{os.waitstatus_to_exitcode(status)}\n".encode())
+            os._exit(0)
+        if not connection.recv(64):  # the launcher is gone
+            os.kill(kernel, signal.SIGKILL)
+            os.waitpid(kernel, 0)
+            os._exit(0)
+
+
+def become_kernel(request: dict) -> None:
+    """Turn this fork into the kernel the launcher was started as. Never returns."""
+    for signum in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
+        signal.signal(signum, signal.SIG_DFL)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["env"])
+    sys.argv = [sys.argv[0], *request["args"]]
+    sys.path[0] = request["cwd"]  # ``-m`` puts the working directory first (the server's here)
+    code = 0
+    try:  # exactly as ``python -m ipykernel_launcher ARGS`` (it sets sys.argv[0] and sys.path)
+        runpy.run_module("ipykernel_launcher", run_name="__main__", alter_sys=True)
+    except SystemExit as stop:
+        code = stop.code if isinstance(stop.code, int) else int(stop.code is not None)
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+        code = 1
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
+# --------------------------------------------------------------------------- the launcher
+
+
+def launch(address: str, kernel_args: list[str]) -> int:
+    """Ask the server at ``address`` for a kernel; wait for it and return its exit code.
+
+    Like ipykernel's parent poller, it stops (and so the kernel is killed) if the process
+    that started it, the build, goes away.
+    """
+    request = {"args": kernel_args, "cwd": os.getcwd(), "env": dict(os.environ)}
+    parent = os.getppid()
+    try:
+        connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        connection.connect(address)
+        connection.sendall((json.dumps(request) + "\n").encode())
+        replies = read_lines(connection)
+        kernel = int(next(replies))
+    except (OSError, ValueError, StopIteration):  # no server: be an ordinary kernel
+        os.execv(sys.executable, [sys.executable, "-m", "ipykernel_launcher", *kernel_args])
+    for signum in FORWARDED_SIGNALS:
+        signal.signal(signum, lambda signum, _: os.kill(kernel, signum))
+    while not select.select([connection], [], [], 1.0)[0]:
+        if os.getppid() != parent:
+            return 1
+    code = next(replies, "")
+    return int(code) if code.strip() else 1
+
+
+def read_lines(connection: socket.socket):
+    """The lines the server sends, one at a time (unbuffered, so ``select`` sees the rest)."""
+    line = b""
+    while chunk := connection.recv(1):
+        if chunk == b"\n":
+            yield line.decode()
+            line = b""
+        else:
+            line += chunk
+
+
+class KernelServer:
+    """The kernel server of one build, started now; :meth:`manager_class` uses it."""
+
+    def __init__(self):
+        import subprocess
+        import tempfile
+
+        self.folder = tempfile.mkdtemp(prefix="nhsbook-kernels-")
+        self.address = os.path.join(self.folder, "server.sock")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "nhsbook.forkkernel", "--serve", self.address],
+            stdin=subprocess.PIPE,
+            start_new_session=True,  # the terminal's Ctrl-C goes to the build, not here
+        )
+
+    def manager_class(self):
+        """A kernel manager (for nbclient) that starts ipykernel kernels as forks."""
+        from jupyter_client.manager import AsyncKernelManager
+
+        address = self.address
+
+        class ForkedKernelManager(AsyncKernelManager):
+            def format_kernel_cmd(self, extra_arguments=None):
+                command = super().format_kernel_cmd(extra_arguments)
+                if command[:3] != [sys.executable, "-m", "ipykernel_launcher"]:
+                    return command  # another interpreter or kernel: start it as usual
+                launcher = [sys.executable, "-m", "nhsbook.forkkernel", "--server", address]
+                return [*launcher, *command[3:]]
+
+        return ForkedKernelManager
+
+    def close(self) -> None:
+        """Stop the server (kernels still running finish on their own)."""
+        import shutil
+
+        self.process.stdin.close()
+        self.process.kill()  # nothing to save; its interpreter's teardown took 0.4 s
+        self.process.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["--serve"]:
+        serve(argv[1])
+        return 0
+    if argv[:1] == ["--server"]:
+        return launch(argv[1], argv[2:])
+    raise SystemExit("usage: python -m nhsbook.forkkernel (--serve | --server) ADDRESS ...")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
