@@ -24,6 +24,14 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    # Fewer helper processes, the same rendering: 1.19 -> 0.93 GiB summed resident memory
+    # on the longest chapter (no zygotes, GPU and network services inside the browser
+    # process, no spare renderer kept waiting). --single-process would halve it again but
+    # crashes when a context closes.
+    "--no-zygote",
+    "--in-process-gpu",
+    "--enable-features=NetworkServiceInProcess2",
+    "--disable-features=SpareRendererForSitePerProcess",
 ]
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 RENDER_TIMEOUT_MS = 15_000
