@@ -6,19 +6,21 @@
    the builder is set up, this extension starts executing the notebooks of new
    or edited pages (every page when the data fingerprint cleared the cache)
    that are not in the jupyter-cache yet, ``nhsbook_execution_jobs`` at a time
-   (threads, each driving its own kernel); a page Sphinx reads for another
+   (threads, each driving its own kernel, forked from the build's kernel server:
+   :mod:`nhsbook.forkkernel`); a page Sphinx reads for another
    reason is checked just before reading starts. Sphinx meanwhile finishes starting
    and reads the pages without code; just before it reads a notebook's page,
    it waits for that notebook and stores the result in the cache, so myst-nb
    finds every notebook cached. The notebook, working directory, timeout and
    cache record are exactly those myst-nb would use, and every page is
    rendered from the cache whether it was executed now or in an earlier build,
-   so the site is byte-identical whatever the number of jobs
+   so the pages are byte-identical whatever the number of jobs
    (``NHSBOOK_JOBS=1`` in the environment: one at a time; ``0``: leave
-   execution to myst-nb, as without this extension; ``tests/test_build.py``
-   checks this). With Sphinx reading in parallel, every notebook is finished
-   before reading starts. A notebook that fails is left out of the cache:
-   myst-nb executes it again and reports the error as usual.
+   execution to myst-nb, in ordinary kernels, as without this extension;
+   ``tests/test_build.py`` compares two at a time with ``0``). With Sphinx
+   reading in parallel, every notebook is finished before reading starts. A
+   notebook that fails is left out of the cache: myst-nb executes it again and
+   reports the error as usual.
 
    Left to itself, myst-nb 1.4 writes the notebook it read, not the one
    merged with the cache, to ``jupyter_execute/`` (and so to the ``.ipynb``
@@ -126,11 +128,12 @@ def start_executions(app, docnames) -> None:
     if not hasattr(app, "nhsbook_pool"):
         app.nhsbook_pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="nhsbook-run")
         app.nhsbook_kernels = KernelServer()
+        app.nhsbook_kernel_manager = app.nhsbook_kernels.manager_class()
     # Longest first (by size), so that the last notebook to start is a short one.
     pending.sort(key=lambda item: -item[1].stat().st_size)
     logger.info(f"executing {len(pending)} notebooks, {jobs} at a time")
     for docname, path, notebook, read_fmt in pending:
-        manager = app.nhsbook_kernels.manager_class()
+        manager = app.nhsbook_kernel_manager
         future = app.nhsbook_pool.submit(execute, path, notebook, nb_config, manager)
         app.nhsbook_executions[docname] = (path, notebook, read_fmt, future)
 
