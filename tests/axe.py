@@ -3,7 +3,7 @@
 ``axe_script()`` returns the text of ``axe.min.js`` at the pinned version. The first call
 runs ``npm install`` into ``~/.cache/nhsbook/axe-core-<version>`` (or ``$NHSBOOK_CACHE``);
 later calls read the cached copy, so the tests run offline once it is there.
-``run_axe(page)`` injects it into a Playwright page and returns the violations.
+``run_axe(page, script)`` injects it into a Playwright page and returns the violations.
 """
 
 import json
@@ -93,26 +93,33 @@ BLANK_REPEATED_STYLES = """() => {
 CONTRAST = "color-contrast"
 
 
-def run_axe(page, script: str) -> list[dict]:
+def only(rules: list[str]) -> str:
+    """axe options that run only ``rules`` and report their violations."""
+    return json.dumps({"resultTypes": ["violations"], "runOnly": {"type": "rule", "values": rules}})
+
+
+def axe_run(page, options: str) -> list[dict]:
+    return json.loads(
+        page.evaluate(f"() => axe.run(document, {options}).then(r => JSON.stringify(r.violations))")
+    )
+
+
+def run_axe(page, script: str, rules: list[str] | None = None) -> list[dict]:
     """axe's violations on the page as it is now (WCAG 2.x A and AA plus best practice).
 
-    Every rule but colour contrast runs on the page as it is; colour contrast runs after
-    :data:`BLANK_REPEATED_STYLES`, which changes the page (close it afterwards).
+    Every rule but colour contrast runs on the page as it is (only ``rules``, if given);
+    colour contrast runs after :data:`BLANK_REPEATED_STYLES`, which changes the page (close
+    it afterwards).
     """
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.add_script_tag(content=script)
-    others = OPTIONS.replace("rules: {", f'rules: {{"{CONTRAST}": {{enabled: false}}, ', 1)
-    violations = json.loads(
-        page.evaluate(f"() => axe.run(document, {others}).then(r => JSON.stringify(r.violations))")
-    )
+    if rules is None:
+        options = OPTIONS.replace("rules: {", f'rules: {{"{CONTRAST}": {{enabled: false}}, ', 1)
+    else:
+        options = only(rules)
+    violations = axe_run(page, options)
     page.evaluate(BLANK_REPEATED_STYLES)
-    contrast = f'{{resultTypes: ["violations"], runOnly: {{type: "rule", values: ["{CONTRAST}"]}}}}'
-    violations += json.loads(
-        page.evaluate(
-            f"() => axe.run(document, {contrast}).then(r => JSON.stringify(r.violations))"
-        )
-    )
-    return violations
+    return violations + axe_run(page, only([CONTRAST]))
 
 
 def blocking(violations: list[dict]) -> list[dict]:

@@ -28,13 +28,11 @@ def served(site, chromium_path):
         yield base, chromium
 
 
-@pytest.fixture
-def open_page(served):
+def opener(served, contexts: list):
     """open_page(name, width=1280, mode="light", **context options) -> a loaded page."""
     base, chromium = served
-    contexts = []
 
-    def opener(name: str, width: int = 1280, mode: str = "light", **options):
+    def open_page(name: str, width: int = 1280, mode: str = "light", **options):
         context = chromium.new_context(
             viewport={"width": width, "height": 900}, color_scheme=mode, **options
         )
@@ -48,7 +46,21 @@ def open_page(served):
         page.errors = errors
         return page
 
-    yield opener
+    return open_page
+
+
+@pytest.fixture
+def open_page(served):
+    contexts = []
+    yield opener(served, contexts)
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def open_page_in_module(served):
+    contexts = []
+    yield opener(served, contexts)
     for context in contexts:
         context.close()
 
@@ -127,36 +139,80 @@ MEASURE = """() => [...document.querySelectorAll('figure[data-nhsbook-figure]')]
 })"""
 
 
-@pytest.mark.parametrize("width", WIDTHS)
-def test_every_chart_is_drawn_within_its_column(site, open_page, width):
-    too_wide = []
-    for name in chapter_pages(site):
-        page = open_page(name, width)
-        for chart in page.evaluate(MEASURE):
-            if chart["drawn"] == 0 or chart["drawn"] > chart["box"] + 1:
-                too_wide.append(f"{chart['id']}: {chart['drawn']:.0f} px in {chart['box']} px")
-        overflow = page.evaluate("document.documentElement.scrollWidth") - width
-        if overflow > 0:
-            too_wide.append(f"{name}: the page scrolls sideways by {overflow} px")
-        page.context.close()
-    assert not too_wide, f"at {width} px:\n  " + "\n  ".join(too_wide)
-
-
 OWN_WIDTH = """() => [...document.querySelectorAll('figure[data-nhsbook-figure]')].map(f =>
   [f.dataset.nhsbookFigure, f.querySelector('.nhsbook-chart svg').viewBox.baseVal.width])"""
 
 
-def test_every_chart_is_designed_for_the_column(site, open_page):
+def tooltip_table_problems(page) -> tuple[list[str], int]:
+    """Open every chart's table of tooltip values, by keyboard (Enter) and touch (tap) in
+    turn; the problems found and the number of tables opened."""
+    problems, offers = [], page.locator("details.nhsbook-data")
+    for i in range(offers.count()):
+        offer = offers.nth(i)
+        fid = offer.evaluate("d => d.closest('figure').dataset.nhsbookFigure")
+        summary = offer.locator("summary")
+        if i % 2:
+            summary.tap()
+        else:
+            summary.focus()
+            page.keyboard.press("Enter")
+        table = offer.locator("table")
+        table.wait_for(timeout=5_000)
+        headers = table.locator("th").all_inner_texts()
+        if not table.locator("tbody tr").count() or not all(h.strip() for h in headers):
+            problems.append(f"{fid}: empty table or header {headers}")
+    return problems, offers.count()
+
+
+@pytest.fixture(scope="module")
+def chapters_at(site, open_page_in_module):
+    """{width: {"too_wide", "own", "tooltips", "tooltip_tables"}}: one visit a chapter and width
+    (390 px as a phone: touch, mobile viewport), serving the chart and tooltip tests."""
+    found = {}
+    for width in WIDTHS:
+        phone = width == min(WIDTHS)
+        result = found[width] = {"too_wide": [], "own": [], "tooltips": [], "tooltip_tables": 0}
+        for name in chapter_pages(site):
+            page = open_page_in_module(name, width, has_touch=phone, is_mobile=phone)
+            for chart in page.evaluate(MEASURE):
+                if chart["drawn"] == 0 or chart["drawn"] > chart["box"] + 1:
+                    result["too_wide"].append(
+                        f"{chart['id']}: {chart['drawn']:.0f} px in {chart['box']} px"
+                    )
+            overflow = page.evaluate("document.documentElement.scrollWidth") - width
+            if overflow > 0:
+                result["too_wide"].append(f"{name}: the page scrolls sideways by {overflow} px")
+            result["own"] += page.evaluate(OWN_WIDTH)
+            if phone:
+                problems, opened = tooltip_table_problems(page)
+                result["tooltips"] += problems
+                result["tooltip_tables"] += opened
+            page.context.close()
+    return found
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_every_chart_is_drawn_within_its_column(chapters_at, width):
+    too_wide = chapters_at[width]["too_wide"]
+    assert not too_wide, f"at {width} px:\n  " + "\n  ".join(too_wide)
+
+
+def test_every_chart_is_designed_for_the_column(chapters_at):
     """At 1280 px each chart is drawn at its own size, not shrunk: it fits the 660 px a
     figure may use, so it shrinks least on phones. Chapter authors fix the charts listed
     here (wrap facets, legends below, shorter labels)."""
-    too_wide = []
-    for name in chapter_pages(site):
-        page = open_page(name, 1280)
-        own = page.evaluate(OWN_WIDTH)
-        too_wide += [f"{fid}: {width:.0f} px" for fid, width in own if width > COLUMN_PX]
-        page.context.close()
+    own = chapters_at[max(WIDTHS)]["own"]
+    too_wide = [f"{fid}: {width:.0f} px" for fid, width in own if width > COLUMN_PX]
+    assert own, "no chart measured"
     assert not too_wide, f"charts wider than {COLUMN_PX} px:\n  " + "\n  ".join(too_wide)
+
+
+def test_tooltip_values_are_reachable_by_keyboard_and_touch(chapters_at):
+    """Every chart with tooltips offers the same values as a table (keyboard: Enter; touch:
+    tap), on a phone."""
+    phone = chapters_at[min(WIDTHS)]
+    assert phone["tooltip_tables"], "no chart offers its tooltip values"
+    assert not phone["tooltips"], "\n".join(phone["tooltips"])
 
 
 # --------------------------------------------------------------------------- dark mode
@@ -201,29 +257,3 @@ def test_keyboard_focus_is_visible_on_every_control(open_page, mode):
             invisible.append(focused["name"])
     assert len(seen) >= 10, f"only {len(seen)} controls reached by Tab: {sorted(seen)}"
     assert not invisible, "focus not visible on:\n  " + "\n  ".join(invisible)
-
-
-def test_tooltip_values_are_reachable_by_keyboard_and_touch(site, open_page):
-    """Every chart with tooltips offers the same values as a table (keyboard: Enter; touch: tap)."""
-    problems, checked = [], 0
-    for name in chapter_pages(site):
-        page = open_page(name, 390, has_touch=True, is_mobile=True)
-        offers = page.locator("details.nhsbook-data")
-        for i in range(offers.count()):
-            offer = offers.nth(i)
-            fid = offer.evaluate("d => d.closest('figure').dataset.nhsbookFigure")
-            summary = offer.locator("summary")
-            if i % 2:
-                summary.tap()
-            else:
-                summary.focus()
-                page.keyboard.press("Enter")
-            table = offer.locator("table")
-            table.wait_for(timeout=5_000)
-            headers = table.locator("th").all_inner_texts()
-            if not table.locator("tbody tr").count() or not all(h.strip() for h in headers):
-                problems.append(f"{fid}: empty table or header {headers}")
-            checked += 1
-        page.context.close()
-    assert checked, "no chart offers its tooltip values"
-    assert not problems, "\n".join(problems)
