@@ -232,6 +232,15 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=order)
 
 
+@pytest.fixture(scope="module")
+def served(site, chromium_path):
+    """(base URL, browser): the built site served locally and one Chromium, for a module."""
+    from test_browser import browser, serve
+
+    with serve(site) as base, browser(chromium_path) as chromium:
+        yield base, chromium
+
+
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
     """Debian's Chromium; required in CI, skipped (loudly) elsewhere when missing."""

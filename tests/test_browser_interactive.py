@@ -10,7 +10,7 @@ from contextlib import contextmanager
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
-from test_browser import RENDER_TIMEOUT_MS, browser, serve
+from test_browser import RENDER_TIMEOUT_MS
 
 INTERACTIVE = [
     ("chapters/intelligence.html", "intelligence-spc", "select"),
@@ -27,10 +27,10 @@ SVG_CHANGED = (
 
 
 @contextmanager
-def drawn_figure(site, chromium_path, page_name: str, figure: str):
+def drawn_figure(served, page_name: str, figure: str):
     """A page with ``figure`` drawn, and the list its console and page errors go to."""
-    with serve(site) as base, browser(chromium_path) as chromium:
-        context = chromium.new_context()
+    base, chromium = served
+    with chromium.new_context() as context:
         page = context.new_page()
         errors = []
         page.on("console", lambda m: m.type == "error" and errors.append(m.text))
@@ -41,7 +41,6 @@ def drawn_figure(site, chromium_path, page_name: str, figure: str):
             timeout=RENDER_TIMEOUT_MS,
         )
         yield page, errors
-        context.close()
 
 
 def choose(page, control: str, inputs, index: int) -> None:
@@ -52,9 +51,9 @@ def choose(page, control: str, inputs, index: int) -> None:
 
 
 @pytest.mark.parametrize(("page_name", "figure_id", "control"), INTERACTIVE)
-def test_changing_the_input_redraws_the_chart(site, chromium_path, page_name, figure_id, control):
+def test_changing_the_input_redraws_the_chart(served, page_name, figure_id, control):
     figure = f"#fig-{figure_id}"
-    with drawn_figure(site, chromium_path, page_name, figure) as (page, errors):
+    with drawn_figure(served, page_name, figure) as (page, errors):
         inputs = page.locator(f"{figure} .vega-bindings {control}")
         count = inputs.locator("option").count() if control == "select" else inputs.count()
         assert count >= 2, f"{figure_id}: no {control} with several choices"
@@ -82,10 +81,10 @@ def _default_index(page, figure: str) -> int:
 
 
 @pytest.mark.parametrize(("page_name", "figure_id", "control"), INTERACTIVE)
-def test_the_text_alternative_follows_the_input(site, chromium_path, page_name, figure_id, control):
+def test_the_text_alternative_follows_the_input(served, page_name, figure_id, control):
     """A screen reader hears the current choice (the drop-down's label, or the value)."""
     figure = f"#fig-{figure_id}"
-    with drawn_figure(site, chromium_path, page_name, figure) as (page, _):
+    with drawn_figure(served, page_name, figure) as (page, _):
         chart = page.locator(f"{figure} .nhsbook-chart")
         inputs = page.locator(f"{figure} .vega-bindings {control}")
         count = inputs.locator("option").count() if control == "select" else inputs.count()

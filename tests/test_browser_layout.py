@@ -9,7 +9,7 @@ without hovering.
 import re
 
 import pytest
-from test_browser import RENDER_TIMEOUT_MS, browser, pages, serve
+from test_browser import RENDER_TIMEOUT_MS, pages
 
 WIDTHS = (390, 800, 1280)
 NARROW = (390, 800)
@@ -20,12 +20,6 @@ ALL_DRAWN = (
     ".every(f => f.getAttribute('data-rendered') === 'true')"
 )
 VISIBLE = "el => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; }"
-
-
-@pytest.fixture(scope="module")
-def served(site, chromium_path):
-    with serve(site) as base, browser(chromium_path) as chromium:
-        yield base, chromium
 
 
 def opener(served, contexts: list):

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from conftest import build, copy_project, read_rows, tail, write_rows
-from test_browser import browser, pages, serve
+from test_browser import Watch, browser, pages, serve
 
 from nhsbook import data
 from nhsbook.tables import make_table
@@ -197,6 +197,7 @@ def check_page(chromium, url: str, markers: dict) -> tuple[list[str], set[str]]:
 
     page.on("dialog", on_dialog)
     page.add_init_script(NO_BLOCKING_DIALOGS)  # counted, not shown: hundreds would time out
+    watch = Watch(page)
     page.goto(url, wait_until="load")
     if page.locator("figure[data-nhsbook-figure]").count():
         try:
@@ -207,7 +208,7 @@ def check_page(chromium, url: str, markers: dict) -> tuple[list[str], set[str]]:
             )
         except Exception:  # noqa: BLE001 - a chart that does not draw is reported, not fatal
             problems.append("figures not drawn")
-    page.wait_for_load_state("networkidle")
+    problems += [p for p in watch.settle() if p.startswith("request to another host")]
     title = re.search(r"<title>(.*?)</title>", page.request.get(page.url).text(), re.S)
     expected_title = unescape(title.group(1)).strip() if title else ""  # after any redirect
     if page.title() != expected_title:

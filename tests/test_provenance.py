@@ -16,7 +16,7 @@ import pytest
 from bs4 import BeautifulSoup
 from conftest import ROOT
 from myst_nb.ext.glue import extract_glue_data_cell
-from test_browser import browser, serve
+from test_browser import serve
 from test_standalone import run_notebook
 
 from nhsbook import provenance
@@ -118,9 +118,9 @@ GLUED_NUMBERS = """() => [...document.querySelectorAll('.pasted-text, .nhsbook-p
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_every_glued_number_links_to_the_cell_that_glued_it(site, chromium_path, chapter):
-    with serve(site) as base, browser(chromium_path) as chromium:
-        page = chromium.new_page()
+def test_every_glued_number_links_to_the_cell_that_glued_it(served, chapter):
+    base, chromium = served
+    with chromium.new_page() as page:
         page.goto(f"{base}/chapters/{chapter}.html", wait_until="load")
         numbers = page.evaluate(GLUED_NUMBERS)
         problems = [
@@ -158,10 +158,10 @@ def test_every_glued_number_links_to_the_cell_that_glued_it(site, chromium_path,
         assert page.url.endswith(target)
 
 
-def test_a_popover_names_the_data_file_its_cell_loaded(site, chromium_path):
+def test_a_popover_names_the_data_file_its_cell_loaded(served):
     """In goals, the first glued numbers come from a cell that loads reported_counts."""
-    with serve(site) as base, browser(chromium_path) as chromium:
-        page = chromium.new_page()
+    base, chromium = served
+    with chromium.new_page() as page:
         page.goto(f"{base}/chapters/goals.html", wait_until="load")
         texts = page.evaluate(
             "() => [...document.querySelectorAll('.nhsbook-glue-popover')].map(p => p.textContent)"
@@ -169,7 +169,7 @@ def test_a_popover_names_the_data_file_its_cell_loaded(site, chromium_path):
     assert any("data/reported_counts.csv — Dixon-Woods et al. (2014)" in t for t in texts)
 
 
-def test_following_a_number_opens_its_collapsed_cell(site, chromium_path, tmp_path):
+def test_following_a_number_opens_its_collapsed_cell(site, served, tmp_path):
     """As for a cell tagged hide-input: its source sits in a closed <details>."""
     copy = tmp_path / "html"
     shutil.copytree(site, copy)
@@ -183,8 +183,8 @@ def test_following_a_number_opens_its_collapsed_cell(site, chromium_path, tmp_pa
     source.wrap(details)
     details.insert(0, summary)
     page_file.write_text(str(soup))
-    with serve(copy) as base, browser(chromium_path) as chromium:
-        page = chromium.new_page()
+    _, chromium = served
+    with serve(copy) as base, chromium.new_page() as page:
         page.goto(f"{base}/chapters/goals.html", wait_until="load")
         assert not page.locator(f"{target} .cell_input").is_visible()
         page.locator(f"a.nhsbook-glue[href='{target}']").first.click()
