@@ -168,12 +168,28 @@ def _find_cell(cells: list[nodes.Element], key: str, record: dict | None):
     return next((c for c in cells if pattern.search(_cell_source(c))), None)
 
 
-def _popover(record: dict | None) -> dict:
+def _descriptions(env, fingerprint: str | None) -> dict[str, str]:
+    """Descriptions of data files already made, kept in the Sphinx environment between
+    builds while the data fingerprint (data, code, references, lock) is the same: a page
+    re-read after a prose edit needs neither pandas nor the data."""
+    stored = getattr(env, "nhsbook_descriptions", None)
+    if fingerprint is None or stored is None or stored["fingerprint"] != fingerprint:
+        stored = env.nhsbook_descriptions = {"fingerprint": fingerprint, "texts": {}}
+    return stored["texts"]
+
+
+def _popover(record: dict | None, known: dict[str, str]) -> dict:
     if record is None:  # glued without nhsbook.glue_value: what the cell loaded is unknown
         return {}
+
+    def described(name: str) -> str:
+        if name not in known:
+            known[name] = describe(name)
+        return known[name]
+
     return {
-        "loaded": [describe(n) for n in record.get("loaded", [])],
-        "earlier": [describe(n) for n in record.get("loaded_earlier", [])],
+        "loaded": [described(n) for n in record.get("loaded", [])],
+        "earlier": [described(n) for n in record.get("loaded_earlier", [])],
     }
 
 
@@ -187,6 +203,7 @@ def on_doctree_read(app, doctree):
             for text in list(pasted.findall(nodes.Text)):
                 text.parent.replace(text, nodes.Text(glued_text(text.astext())))
     cells = [c for c in doctree.findall(nodes.container) if c.get("nb_element") == "cell_code"]
+    known = _descriptions(app.env, getattr(app, "nhsbook_fingerprint", None))
     popovers = {}
     for pasted in list(
         doctree.findall(lambda n: isinstance(n, nodes.inline) and "nhsbook_glue" in n)
@@ -206,7 +223,7 @@ def on_doctree_read(app, doctree):
         cell_id = CELL_ID.format(cell["cell_index"])
         if cell_id not in cell["ids"]:
             cell["ids"].append(cell_id)
-        popovers.setdefault(cell_id, _popover(record))
+        popovers.setdefault(cell_id, _popover(record, known))
         link = glue_link("", "", *pasted.children, refid=cell_id, key=key)
         pasted.replace_self(link)
     if popovers:

@@ -28,6 +28,7 @@ It does five things:
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import os
@@ -54,6 +55,7 @@ if TYPE_CHECKING:  # pandas is imported when a figure's data are written
 
 BUNDLE = f"nhsbook/vega-bundle-{vl_convert.__version__}-1.js"
 SVG_TIMEOUT = 120  # seconds to wait for the helper process's SVG of one figure
+SPEC_DIGEST = "nhsbook_spec_sha256"  # kept with each figure's payload in the environment
 
 
 def _build_dir(app) -> Path:
@@ -140,6 +142,8 @@ def on_doctree_read(app, doctree):
             found.extend(figmod.parse_figures(node.astext()))
     if not hasattr(env, "nhsbook_figures"):
         env.nhsbook_figures = {}
+    for payload in found:  # once, as the page is read: later builds compare digests only
+        payload[SPEC_DIGEST] = spec_digest(payload)
     if found:
         env.nhsbook_figures[env.docname] = found
         if app.parallel <= 1:  # (parallel readers are forked: they render at the end)
@@ -147,16 +151,23 @@ def on_doctree_read(app, doctree):
                 start_svg(app, payload)
 
 
+def spec_digest(payload: dict) -> str:
+    """SHA-256 of the figure's spec file (:func:`nhsbook.figures.spec_json`)."""
+    if SPEC_DIGEST in payload:
+        return payload[SPEC_DIGEST]
+    return hashlib.sha256(figmod.spec_json(payload["spec"]).encode("utf-8")).hexdigest()
+
+
 def start_svg(app, payload: dict) -> None:
     """Start rendering a figure's SVG in the helper process, unless it is up to date."""
     spec_file, svg_file = figure_files(Path(app.outdir) / FIGURES_URL, payload["id"])
-    spec_text = figmod.spec_json(payload["spec"])
-    if svg_file.exists() and spec_is_current(spec_file, spec_text):
+    digest = spec_digest(payload)
+    if svg_file.exists() and spec_is_current(spec_file, digest):
         return
     if not hasattr(app, "nhsbook_svg_worker"):
         app.nhsbook_svg_worker = SvgWorker()
         app.nhsbook_svgs = {}
-    app.nhsbook_svgs[payload["id"], spec_text] = app.nhsbook_svg_worker.submit(payload["spec"])
+    app.nhsbook_svgs[payload["id"], digest] = app.nhsbook_svg_worker.submit(payload["spec"])
 
 
 def all_figures(env) -> list[tuple[str, dict]]:
@@ -287,9 +298,10 @@ def figure_files(folder: Path, fid: str) -> tuple[Path, Path]:
     return folder / f"{fid}.vl.json", folder / f"{fid}.svg"
 
 
-def spec_is_current(spec_file: Path, spec_text: str) -> bool:
-    """Whether the written spec is ``spec_text`` (its SVG and CSV then need no redrawing)."""
-    return spec_file.exists() and spec_file.read_text(encoding="utf-8") == spec_text
+def spec_is_current(spec_file: Path, digest: str) -> bool:
+    """Whether the written spec has SHA-256 ``digest`` (its SVG and CSV then need no
+    redrawing)."""
+    return spec_file.exists() and hashlib.sha256(spec_file.read_bytes()).hexdigest() == digest
 
 
 def figure_svg(spec: dict, future=None) -> str:
@@ -303,18 +315,18 @@ def figure_svg(spec: dict, future=None) -> str:
 def write_figure_files(folder: Path, payload: dict, rendered: dict | None = None) -> None:
     """Spec, CSV and SVG of one figure; the SVG is rendered only when the spec changed.
 
-    ``rendered`` maps (id, spec JSON) to futures of SVGs already being rendered.
+    ``rendered`` maps (id, spec digest) to futures of SVGs already being rendered.
     """
     fid = payload["id"]
-    spec_text = figmod.spec_json(payload["spec"])
+    digest = spec_digest(payload)
     spec_file, svg_file = figure_files(folder, fid)
     csv_file = folder / f"{fid}.csv"
-    if not spec_is_current(spec_file, spec_text):
-        spec_file.write_text(spec_text, encoding="utf-8")
+    if not spec_is_current(spec_file, digest):
+        spec_file.write_text(figmod.spec_json(payload["spec"]), encoding="utf-8")
         svg_file.unlink(missing_ok=True)
         csv_file.unlink(missing_ok=True)
     if not svg_file.exists():
-        svg = figure_svg(payload["spec"], (rendered or {}).get((fid, spec_text)))
+        svg = figure_svg(payload["spec"], (rendered or {}).get((fid, digest)))
         svg_file.write_text(svg, encoding="utf-8")
     if not csv_file.exists():
         spec_data_frame(payload["spec"]).to_csv(csv_file, index=False, lineterminator="\n")
