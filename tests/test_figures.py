@@ -6,6 +6,7 @@ import shutil
 
 from conftest import ROOT, build, chapter_book, executed_notebooks, tail
 
+from nhsbook import figures, sphinxext
 from nhsbook.paths import FIGURES_URL, SNAPSHOTS
 from nhsbook.snapshots import compare, read_specs
 
@@ -87,3 +88,21 @@ def test_changed_data_fails_the_check_naming_the_figure(site, tmp_path):
     problems = compare(project / "_build" / "html" / FIGURES_URL)
     assert any(p.startswith(f"figure {MUTATION['figure']}: differs") for p in problems), problems
     assert f"{value + 0.01:.2f}" in "\n".join(problems), "the report should show the new value"
+
+
+def test_figure_files_are_rewritten_when_the_spec_digest_differs(tmp_path):
+    """The build compares a written spec with the digest taken when its page was read."""
+    spec = {"mark": "point", "data": {"values": [{"x": 1}]}, "encoding": {"x": {"field": "x"}}}
+    payload = {"id": "a-figure", "spec": spec}
+    payload[sphinxext.SPEC_DIGEST] = sphinxext.spec_digest(payload)
+    spec_file, svg_file = sphinxext.figure_files(tmp_path, "a-figure")
+    sphinxext.write_figure_files(tmp_path, payload)
+    assert spec_file.read_text(encoding="utf-8") == figures.spec_json(spec)
+    assert sphinxext.spec_is_current(spec_file, payload[sphinxext.SPEC_DIGEST])
+    svg_file.write_text("kept: the spec did not change")
+    sphinxext.write_figure_files(tmp_path, payload)
+    assert svg_file.read_text() == "kept: the spec did not change"
+    spec_file.write_text("{}\n")  # an older spec on disk: everything is written again
+    sphinxext.write_figure_files(tmp_path, payload)
+    assert spec_file.read_text(encoding="utf-8") == figures.spec_json(spec)
+    assert svg_file.read_text().startswith("<svg")

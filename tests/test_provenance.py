@@ -38,6 +38,28 @@ def test_a_resource_is_described_by_file_source_and_locator():
     assert text.startswith("data/survey_means.csv — Dixon-Woods et al. (2014), Table 2")
 
 
+def test_descriptions_are_kept_between_builds_only_while_the_fingerprint_holds():
+    """A page re-read after a prose edit reuses the descriptions (no pandas, no data load);
+    a change of data, code, references or lock (a new fingerprint) starts afresh."""
+
+    class Environment:
+        pass
+
+    env = Environment()
+    kept = provenance._descriptions(env, "fingerprint-1")
+    kept["survey_means"] = "described once"
+    assert provenance._descriptions(env, "fingerprint-1") == {"survey_means": "described once"}
+    assert provenance._descriptions(env, "fingerprint-2") == {}
+    assert provenance._descriptions(env, None) == {}, "no fingerprint: nothing is trusted"
+    record = {"loaded": ["survey_means"], "loaded_earlier": []}
+    known = {}
+    assert provenance._popover(record, known) == {
+        "loaded": [provenance.describe("survey_means")],
+        "earlier": [],
+    }
+    assert known == {"survey_means": provenance.describe("survey_means")}
+
+
 def test_glue_value_records_its_cell_and_the_data_loaded(tmp_path):
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [
