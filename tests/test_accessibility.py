@@ -141,3 +141,20 @@ def test_contrast_is_still_checked_in_long_tables_and_code(chromium_path, tmp_pa
     assert any("faint row" in html for html in flagged), flagged
     assert any("faint code" in html for html in flagged), flagged
     assert len(flagged) == 2, flagged  # the repeated, readable styles: once each, and pass
+
+
+def test_a_page_that_changes_in_dark_mode_gets_every_rule(chromium_path, tmp_path):
+    """The dark-mode shortcut is taken only where the structure is the same: a paragraph
+    hidden in dark mode makes every axe rule run there (and the test above fail)."""
+    (tmp_path / "page.html").write_text(
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>T</title>'
+        "<style>@media (prefers-color-scheme: dark) { .light-only { display: none } }</style>"
+        '</head><body><main><h1>T</h1><p class="light-only">Only in light mode.</p>'
+        "<p>Always.</p></main></body></html>",
+        encoding="utf-8",
+    )
+    with_axe = shutil.which("npm") is not None or axe_installed()
+    report = site_report(tmp_path, chromium_path, with_axe)
+    assert report["page.html", "light"]["all_rules"]
+    assert report["page.html", "dark"]["all_rules"], "a changed page took the shortcut"
+    assert not report["page.html", "dark"]["problems"]
