@@ -13,9 +13,17 @@ Only libraries that read nothing at import that differs between the server and a
 are preloaded: importing them earlier changes no chapter's output (``tests/test_build.py``
 checks that a book executed in forked kernels is byte-identical to one executed by myst-nb
 in ordinary kernels). Left out: ipykernel, which reads the kernel manager's variables
-(``JPY_PARENT_PID``) when it is imported (0.04 s in the kernel), and pingouin, which
-imports matplotlib's pyplot, and pyplot chooses its backend on import from a variable the
-kernel sets.
+(``JPY_PARENT_PID``) when it is imported (0.04 s in the kernel).
+
+pingouin imports matplotlib's pyplot, and matplotlib reads its settings when it is imported:
+the backend from ``MPLBACKEND``, which ipykernel sets to the inline backend when a kernel
+starts, and a ``matplotlibrc`` from the working directory or its configuration folders. The
+server imports it with ``MPLBACKEND`` set as ipykernel would set it, and forks a kernel
+only where matplotlib would read the same (:func:`matplotlib_context`); anywhere else the
+launcher starts an ordinary kernel. pyplot picks the backend module itself at the first
+figure, inside the kernel. pingouin also adds its methods to pandas' DataFrame, in every
+forked kernel: a chapter that used them without importing pingouin would fail on its own
+(``tests/test_standalone.py``).
 
 The kernel manager starts a small **launcher** (``python -m nhsbook.forkkernel --server
 ADDRESS -f CONNECTION_FILE``) in place of ``python -m ipykernel_launcher``; the launcher asks
@@ -41,7 +49,23 @@ PRELOAD = (
     "statsmodels.formula.api",
     "nhsbook.data",
     "nhsbook.tables",
+    "pingouin",  # 0.45 s in each of three chapters' kernels
 )
+# ipykernel's default backend (``IPKernelApp.init_gui_pylab``), set when a kernel starts.
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+# What matplotlib reads from the environment when it is imported (its settings, folders
+# and fonts).
+MATPLOTLIB_VARIABLES = (
+    "MPLBACKEND",
+    "MATPLOTLIBRC",
+    "MATPLOTLIBDATA",
+    "MPLCONFIGDIR",
+    "HOME",
+    "XDG_CONFIG_HOME",
+    "XDG_CACHE_HOME",
+    "XDG_DATA_HOME",
+)
+ORDINARY = b"ordinary\n"  # the server's answer where a fork would differ
 FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
 
 
@@ -59,6 +83,8 @@ def serve(address: str) -> None:
     listener.listen(64)
     import importlib
 
+    context = matplotlib_context(dict(os.environ), os.getcwd())
+    os.environ["MPLBACKEND"] = context["MPLBACKEND"]  # as in a kernel
     for name in PRELOAD:
         importlib.import_module(name)
     while True:
@@ -69,7 +95,7 @@ def serve(address: str) -> None:
             connection, _ = listener.accept()
             if os.fork() == 0:
                 listener.close()
-                supervise(connection)
+                supervise(connection, context)
             connection.close()
         reap_children()
     listener.close()
@@ -83,10 +109,26 @@ def reap_children() -> None:
         pass
 
 
-def supervise(connection: socket.socket) -> None:
+def matplotlib_context(env: dict[str, str], cwd: str) -> dict[str, str | None]:
+    """What matplotlib would read on import in a kernel with ``env`` working in ``cwd``: its
+    variables (the backend as ipykernel sets it) and a ``matplotlibrc`` in ``cwd``."""
+    context = {name: env.get(name) for name in MATPLOTLIB_VARIABLES}
+    context["MPLBACKEND"] = context["MPLBACKEND"] or INLINE_BACKEND
+    rc = os.path.join(cwd, "matplotlibrc")
+    context["matplotlibrc in the working directory"] = (
+        os.path.realpath(rc) if os.path.exists(rc) else None
+    )
+    return context
+
+
+def supervise(connection: socket.socket, context: dict) -> None:
     """In a fork of the server: fork the kernel, tell the launcher its pid, and report its
-    exit code; kill it if the launcher goes away. Never returns."""
+    exit code; kill it if the launcher goes away. Where matplotlib would read other settings
+    than it did in the server, tell the launcher to start an ordinary kernel. Never returns."""
     request = json.loads(connection.makefile("r").readline())
+    if matplotlib_context(request["env"], request["cwd"]) != context:
+        connection.sendall(ORDINARY)
+        os._exit(0)
     kernel = os.fork()
     if kernel == 0:
         connection.close()
@@ -150,7 +192,7 @@ def launch(address: str, kernel_args: list[str]) -> int:
         connection.sendall((json.dumps(request) + "\n").encode())
         replies = read_lines(connection)
         kernel = int(next(replies))
-    except (OSError, ValueError, StopIteration):  # no server: be an ordinary kernel
+    except (OSError, ValueError, StopIteration):  # no server, or "ordinary": be one
         os.execv(sys.executable, [sys.executable, "-m", "ipykernel_launcher", *kernel_args])
     for signum in FORWARDED_SIGNALS:
         signal.signal(signum, lambda signum, _: os.kill(kernel, signum))

@@ -1,7 +1,8 @@
 """Kernels forked from the build's kernel server start as ordinary kernels would
 (nhsbook.forkkernel): the same working directory, ``sys.argv``, ``sys.path``, environment and
-user namespace; interrupts reach them, they die with their launcher, and without a server
-the launcher is an ordinary kernel."""
+user namespace, and matplotlib (imported by pingouin in the server) with the same settings
+and inline figures; interrupts reach them, they die with their launcher, and without a
+server, or where matplotlib would read other settings, the launcher is an ordinary kernel."""
 
 import json
 import time
@@ -12,7 +13,7 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError
 
-from nhsbook.forkkernel import KernelServer
+from nhsbook.forkkernel import INLINE_BACKEND, KernelServer, matplotlib_context
 
 PROBE = """
 import json, os, sys
@@ -25,6 +26,22 @@ print(json.dumps({
     "parent": "JPY_PARENT_PID" in os.environ,
     "names": sorted(n for n in globals() if not n.startswith("_")),
 }))
+"""
+
+
+# matplotlib as a chapter meets it after `import pingouin`: its settings, and a figure.
+MATPLOTLIB_PROBE = """
+import json, sys
+preloaded = "pingouin" in sys.modules
+import matplotlib, pingouin
+import matplotlib.pyplot as plt
+print(json.dumps({
+    "preloaded": preloaded,
+    "backend": matplotlib.get_backend(),
+    "interactive": matplotlib.is_interactive(),
+    "rc": {key: str(value) for key, value in matplotlib.rcParams.items()},
+}))
+plt.plot([1, 3, 2])
 """
 
 
@@ -66,13 +83,53 @@ def test_a_forked_kernel_starts_as_an_ordinary_kernel_would(server, tmp_path, mo
     assert forked["cwd"] == str(tmp_path) and forked["variable"] == "passed on"
 
 
+def matplotlib_probe(cwd, manager=None) -> tuple[dict, list]:
+    """matplotlib's settings in a kernel, and the outputs of a cell that draws a figure."""
+    nb = execute(notebook(MATPLOTLIB_PROBE), cwd, manager)
+    stream, *shown = nb.cells[0].outputs
+    figure = [
+        (o["output_type"], sorted(o.get("data", {})), o["data"].get("image/png")) for o in shown
+    ]
+    return json.loads(stream["text"]), figure
+
+
+def test_matplotlib_in_a_forked_kernel_is_as_in_an_ordinary_kernel(server, tmp_path):
+    """pingouin, preloaded, imported matplotlib in the server: its backend, settings and
+    inline figures are those of an ordinary kernel."""
+    forked_settings, forked_figure = matplotlib_probe(tmp_path, server.manager_class())
+    settings, figure = matplotlib_probe(tmp_path)
+    assert forked_settings.pop("preloaded") and not settings.pop("preloaded")
+    assert forked_settings["backend"] == settings["backend"] == INLINE_BACKEND
+    assert forked_settings == settings
+    assert figure and forked_figure == figure, "the figure is not shown inline as usual"
+
+
+def test_where_matplotlib_would_read_other_settings_the_kernel_is_ordinary(
+    server, tmp_path, monkeypatch
+):
+    (tmp_path / "matplotlibrc").write_text("lines.linewidth: 7\n")
+    assert not probe(tmp_path, server.manager_class())["preloaded"]
+    monkeypatch.setenv("MPLBACKEND", "agg")
+    assert not probe(tmp_path.parent, server.manager_class())["preloaded"]
+
+
+def test_matplotlib_context_is_what_an_ordinary_kernel_would_read(tmp_path):
+    assert matplotlib_context({}, str(tmp_path))["MPLBACKEND"] == INLINE_BACKEND
+    assert matplotlib_context({"MPLBACKEND": ""}, str(tmp_path))["MPLBACKEND"] == INLINE_BACKEND
+    assert matplotlib_context({"MPLBACKEND": "agg"}, str(tmp_path))["MPLBACKEND"] == "agg"
+    before = matplotlib_context({"HOME": "/home/a"}, str(tmp_path))
+    (tmp_path / "matplotlibrc").write_text("")
+    assert matplotlib_context({"HOME": "/home/a"}, str(tmp_path)) != before
+    assert matplotlib_context({"HOME": "/home/b"}, "/") != matplotlib_context({}, "/")
+
+
 def test_an_interrupt_reaches_a_forked_kernel(server, tmp_path):
     nb = notebook("import time\ntime.sleep(60)", "print('still running')")
     execute(
         nb,
         tmp_path,
         server.manager_class(),
-        timeout=3,
+        timeout=2,
         interrupt_on_timeout=True,
         allow_errors=True,
     )
@@ -92,7 +149,7 @@ def running(pid: int) -> bool:
 def test_a_forked_kernel_dies_with_its_launcher(server, tmp_path):
     nb = notebook("import os, time\nopen('pid', 'w').write(str(os.getpid()))\ntime.sleep(60)")
     with pytest.raises(CellTimeoutError):
-        execute(nb, tmp_path, server.manager_class(), timeout=3)
+        execute(nb, tmp_path, server.manager_class(), timeout=2)
     pid = int((tmp_path / "pid").read_text())
     for _ in range(50):  # nbclient kills the launcher; the kernel must follow
         if not running(pid):
