@@ -53,12 +53,15 @@ def axe_script(version: str = AXE_VERSION) -> str:
 
 # Long tables and highlighted code repeat the same few text styles thousands of times, and
 # axe's colour-contrast rule costs about a millisecond an element (17 s on the longest page).
-# Before that rule runs, the text of every element that repeats an earlier one's style is
-# emptied: the same colour, size, weight, opacity and backgrounds give the same contrast, so
-# every distinct style is still checked once. Only text inside tables and code blocks.
-BLANK_REPEATED_STYLES = """() => {
+# Every element whose text repeats an earlier one's style is marked, and the contrast rule
+# skips marked elements (its selector, set by :data:`CONTRAST_SKIPS_REPEATED_STYLES`): the
+# same colour, size, weight, opacity and backgrounds give the same contrast, so every
+# distinct style is still checked once. Only text inside tables and code blocks; the page
+# itself is not changed, so every other rule sees it as the reader does.
+REPEATED_STYLE = "data-axe-repeated-style"
+MARK_REPEATED_STYLES = """() => {
     const seen = new Set();
-    let blanked = 0;
+    let marked = 0;
     for (const element of document.querySelectorAll('pre, pre *, table, table *')) {
         const texts = [...element.childNodes].filter(
             n => n.nodeType === Node.TEXT_NODE && n.data.trim());
@@ -82,15 +85,18 @@ BLANK_REPEATED_STYLES = """() => {
         const key = [element.closest('pre') ? 'code' : 'table', style.color, style.fontSize,
             style.fontWeight, style.textShadow, opacity, ...layers].join('|');
         if (seen.has(key)) {
-            texts.forEach(n => { n.data = ''; });
-            blanked += 1;
+            element.setAttribute('REPEATED', '');
+            marked += 1;
         } else {
             seen.add(key);
         }
     }
-    return blanked;
-}"""
+    return marked;
+}""".replace("REPEATED", REPEATED_STYLE)
 CONTRAST = "color-contrast"
+CONTRAST_SKIPS_REPEATED_STYLES = (
+    f"() => axe.configure({{rules: [{{id: '{CONTRAST}', selector: '*:not([{REPEATED_STYLE}])'}}]}})"
+)
 
 
 def only(rules: list[str]) -> str:
@@ -105,21 +111,14 @@ def axe_run(page, options: str) -> list[dict]:
 
 
 def run_axe(page, script: str, rules: list[str] | None = None) -> list[dict]:
-    """axe's violations on the page as it is now (WCAG 2.x A and AA plus best practice).
-
-    Every rule but colour contrast runs on the page as it is (only ``rules``, if given);
-    colour contrast runs after :data:`BLANK_REPEATED_STYLES`, which changes the page (close
-    it afterwards).
-    """
+    """axe's violations on the page as it is now (WCAG 2.x A and AA plus best practice), in
+    one run: every rule, or only ``rules`` and colour contrast. Colour contrast checks each
+    text style of tables and code once (:data:`MARK_REPEATED_STYLES`)."""
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.add_script_tag(content=script)
-    if rules is None:
-        options = OPTIONS.replace("rules: {", f'rules: {{"{CONTRAST}": {{enabled: false}}, ', 1)
-    else:
-        options = only(rules)
-    violations = axe_run(page, options)
-    page.evaluate(BLANK_REPEATED_STYLES)
-    return violations + axe_run(page, only([CONTRAST]))
+    page.evaluate(MARK_REPEATED_STYLES)
+    page.evaluate(CONTRAST_SKIPS_REPEATED_STYLES)
+    return axe_run(page, OPTIONS if rules is None else only([*rules, CONTRAST]))
 
 
 def blocking(violations: list[dict]) -> list[dict]:
