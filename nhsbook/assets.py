@@ -20,9 +20,14 @@ Loaded by :mod:`nhsbook.sphinxext`. It works around three things in the themes
    search-as-you-type (off here), load on the search page only.
 4. **Accessible names.** A few attributes of the themes' markup that axe-core
    flags are corrected in the written pages (``ACCESSIBLE_MARKUP``).
+5. **The front door.** ``index.html`` sends the reader to the first page. In place of
+   sphinx-external-toc's one-line stub it is a whole page (language, title, a link for
+   browsers that do not follow the redirect) that asks for no icon: for the stub,
+   browsers asked for a ``/favicon.ico`` the site does not have.
 """
 
 import hashlib
+import html
 import json
 import re
 from contextlib import suppress
@@ -208,10 +213,38 @@ def on_builder_inited(app):
         templates.environment.filters["nhsbook_light_head"] = light_head
 
 
+FRONT_DOOR = """<!DOCTYPE html>
+<html lang="{language}">
+<head>
+<meta charset="utf-8">
+<title>{title}</title>
+<meta http-equiv="Refresh" content="0; url={url}">
+<link rel="icon" href="data:,">
+</head>
+<body><p><a href="{url}">{title}</a></p></body>
+</html>
+"""
+
+
+def front_door(app) -> str | None:
+    """The text of ``index.html``, a redirect to the first page; None if that is index."""
+    config = app.config
+    if config.root_doc == "index" or app.builder.name != "html":
+        return None
+    return FRONT_DOOR.format(
+        language=html.escape(config.language or "en"),
+        title=html.escape(config.html_title or config.project),
+        url=html.escape(quote(f"{config.root_doc}.html")),
+    )
+
+
 def on_build_finished(app, exception):
     if exception is not None or app.builder.format != "html":
         return
     out = Path(app.outdir)
+    door = front_door(app)
+    if door is not None and not _same_text(out / "index.html", door):
+        (out / "index.html").write_text(door, encoding="utf-8")
     pages = [p for p in out.rglob("*.html") if "_static" not in p.parts]
     for page in pages:
         text = page.read_text(encoding="utf-8")
@@ -224,8 +257,14 @@ def on_build_finished(app, exception):
         (out / "_static" / "scripts" / unused).unlink(missing_ok=True)
 
 
+def _same_text(path: Path, text: str) -> bool:
+    with suppress(OSError):
+        return path.read_text(encoding="utf-8") == text
+    return False
+
+
 def setup(app):
     app.connect("config-inited", on_config_inited)
     app.connect("builder-inited", on_builder_inited)
-    app.connect("build-finished", on_build_finished)
+    app.connect("build-finished", on_build_finished, priority=600)  # after sphinx-external-toc
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -87,9 +87,20 @@ def test_every_page_has_a_description_and_open_graph_tags(site):
             continue
         head = page.read_text().split("</head>")[0]
         if 'http-equiv="Refresh"' in head:
-            continue  # jupyter-book's redirect to the first page
+            continue  # the front door: a redirect to the first page
         for tag in ('name="description"', 'property="og:title"', 'property="og:description"'):
             assert head.count(tag) == 1, f"{page.relative_to(site)}: {tag}"
+
+
+def test_the_front_door_is_a_whole_page_that_asks_for_no_icon(site):
+    """index.html redirects to the first page; without an icon of its own, browsers ask
+    for /favicon.ico, which the site does not have (nhsbook.assets.front_door)."""
+    door = (site / "index.html").read_text(encoding="utf-8")
+    assert door.startswith("<!DOCTYPE html>") and '<html lang="en">' in door
+    assert "<title>Culture and behaviour in the English NHS</title>" in door
+    assert 'content="0; url=book/intro.html"' in door and 'href="book/intro.html"' in door
+    assert '<link rel="icon" href="data:,">' in door
+    assert not (site / "favicon.ico").exists()
 
 
 def test_the_front_page_says_how_to_cite_from_citation_cff(site):
