@@ -6,8 +6,9 @@
    the builder is set up, this extension starts executing the notebooks of new
    or edited pages (every page when the data fingerprint cleared the cache)
    that are not in the jupyter-cache yet, ``nhsbook_execution_jobs`` at a time
-   (threads, each driving its own kernel, forked from the build's kernel server:
-   :mod:`nhsbook.forkkernel`); a page Sphinx reads for another
+   (threads, each driving its own kernel, forked from the build's kernel server,
+   which has imported the libraries those notebooks import: :mod:`nhsbook.forkkernel`);
+   a page Sphinx reads for another
    reason is checked just before reading starts. Sphinx meanwhile finishes starting
    and reads the pages without code; just before it reads a notebook's page,
    it waits for that notebook and stores the result in the cache, so myst-nb
@@ -43,7 +44,7 @@ from myst_nb.core.read import create_nb_reader
 from sphinx.environment import _last_modified_time
 from sphinx.util import logging
 
-from nhsbook.forkkernel import KernelServer
+from nhsbook.forkkernel import KernelServer, preload_for
 
 JOBS_ENV = "NHSBOOK_JOBS"
 logger = logging.getLogger(__name__)
@@ -127,7 +128,8 @@ def start_executions(app, docnames) -> None:
     jobs = execution_jobs(app.config)
     if not hasattr(app, "nhsbook_pool"):
         app.nhsbook_pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="nhsbook-run")
-        app.nhsbook_kernels = KernelServer()
+        code = [c.source for _, _, nb, _ in pending for c in nb.cells if c.cell_type == "code"]
+        app.nhsbook_kernels = KernelServer(preload_for(code))
         app.nhsbook_kernel_manager = app.nhsbook_kernels.manager_class()
     # Longest first (by size), so that the last notebook to start is a short one.
     pending.sort(key=lambda item: -item[1].stat().st_size)

@@ -1,10 +1,12 @@
 """Kernels for the book build, forked from a process that has already imported the libraries.
 
 A chapter's kernel spends most of its time starting Python and importing pandas, Altair,
-SciPy and statsmodels, the same libraries in every chapter. While Sphinx starts, the build
-(:mod:`nhsbook.build`) starts one **kernel server** that imports them once
-(:data:`PRELOAD`); each notebook's kernel is then a fork of that server: a new process with
-its own memory, which starts with those modules already imported. Nothing else differs
+SciPy, statsmodels and pingouin, the same libraries in every chapter. While Sphinx starts,
+the build (:mod:`nhsbook.build`) starts one **kernel server** that imports once those of
+them (:data:`PRELOAD`) that the notebooks to execute import (:func:`preload_for`: a
+one-page book that needs only pandas is not kept waiting for SciPy); each notebook's kernel
+is then a fork of that server: a new process with its own memory, which starts with those
+modules already imported. Nothing else differs
 from the kernel ``jupyter`` would start: the same interpreter and ipykernel, the connection
 file (with its CurveZMQ keys), working directory, environment and ``sys.argv`` the kernel
 manager gave, and a fresh user namespace.
@@ -34,11 +36,13 @@ If the server cannot be reached, the launcher becomes an ordinary kernel.
 
 import json
 import os
+import re
 import runpy
 import select
 import signal
 import socket
 import sys
+from collections.abc import Iterable
 
 PRELOAD = (
     "numpy",
@@ -65,6 +69,8 @@ MATPLOTLIB_VARIABLES = (
     "XDG_CACHE_HOME",
     "XDG_DATA_HOME",
 )
+IMPORT = re.compile(r"^\s*import\s+([\w., ]+)", re.MULTILINE)
+FROM_IMPORT = re.compile(r"^\s*from\s+([\w.]+)\s+import\b", re.MULTILINE)
 ORDINARY = b"ordinary\n"  # the server's answer where a fork would differ
 FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
 
@@ -72,8 +78,31 @@ FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUI
 # --------------------------------------------------------------------------- the server
 
 
-def serve(address: str) -> None:
-    """Listen on the UNIX socket ``address``, preload, and fork a kernel per request.
+def imported_packages(sources: Iterable[str]) -> set[str]:
+    """The top-level packages that ``import`` and ``from ... import`` lines in the code name
+    (read line by line, so cells with IPython magics count too)."""
+    packages = set()
+    for source in sources:
+        for names in IMPORT.findall(source):
+            packages |= {n.split()[0].split(".")[0] for n in names.split(",") if n.strip()}
+        packages |= {m.split(".")[0] for m in FROM_IMPORT.findall(source)}
+    return packages
+
+
+def preload_for(sources: Iterable[str]) -> tuple[str, ...]:
+    """The modules of :data:`PRELOAD` worth importing in the server for notebooks with
+    these code cells: those of the packages they import (nhsbook reads data with pandas)."""
+    packages = imported_packages(sources)
+    if "nhsbook" in packages:
+        packages.add("pandas")
+    if "pandas" in packages:
+        packages.add("numpy")
+    return tuple(name for name in PRELOAD if name.split(".")[0] in packages)
+
+
+def serve(address: str, preload: Iterable[str]) -> None:
+    """Listen on the UNIX socket ``address``, import ``preload``, and fork a kernel per
+    request.
 
     Requests wait in the socket's queue while the modules are imported. The server stops
     when its standard input closes (the build finished or died).
@@ -85,8 +114,10 @@ def serve(address: str) -> None:
 
     context = matplotlib_context(dict(os.environ), os.getcwd())
     os.environ["MPLBACKEND"] = context["MPLBACKEND"]  # as in a kernel
-    for name in PRELOAD:
+    for name in preload:
         importlib.import_module(name)
+    if "matplotlib" not in sys.modules:
+        context = None  # nothing imported reads matplotlib's settings
     while True:
         ready, _, _ = select.select([listener, sys.stdin], [], [])
         if sys.stdin in ready and not os.read(sys.stdin.fileno(), 1024):
@@ -121,12 +152,12 @@ def matplotlib_context(env: dict[str, str], cwd: str) -> dict[str, str | None]:
     return context
 
 
-def supervise(connection: socket.socket, context: dict) -> None:
+def supervise(connection: socket.socket, context: dict | None) -> None:
     """In a fork of the server: fork the kernel, tell the launcher its pid, and report its
     exit code; kill it if the launcher goes away. Where matplotlib would read other settings
     than it did in the server, tell the launcher to start an ordinary kernel. Never returns."""
     request = json.loads(connection.makefile("r").readline())
-    if matplotlib_context(request["env"], request["cwd"]) != context:
+    if context is not None and matplotlib_context(request["env"], request["cwd"]) != context:
         connection.sendall(ORDINARY)
         os._exit(0)
     kernel = os.fork()
@@ -215,16 +246,17 @@ def read_lines(connection: socket.socket):
 
 
 class KernelServer:
-    """The kernel server of one build, started now; :meth:`manager_class` uses it."""
+    """The kernel server of one build, started now, importing ``preload`` (a subset of
+    :data:`PRELOAD`, e.g. :func:`preload_for` the notebooks); :meth:`manager_class` uses it."""
 
-    def __init__(self):
+    def __init__(self, preload: Iterable[str] = PRELOAD):
         import subprocess
         import tempfile
 
         self.folder = tempfile.mkdtemp(prefix="nhsbook-kernels-")
         self.address = os.path.join(self.folder, "server.sock")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "nhsbook.forkkernel", "--serve", self.address],
+            [sys.executable, "-m", "nhsbook.forkkernel", "--serve", self.address, *preload],
             stdin=subprocess.PIPE,
             start_new_session=True,  # the terminal's Ctrl-C goes to the build, not here
         )
@@ -257,7 +289,7 @@ class KernelServer:
 
 def main(argv: list[str]) -> int:
     if argv[:1] == ["--serve"]:
-        serve(argv[1])
+        serve(argv[1], argv[2:])
         return 0
     if argv[:1] == ["--server"]:
         return launch(argv[1], argv[2:])

@@ -8,12 +8,20 @@ import json
 import time
 from pathlib import Path
 
+import jupytext
 import nbformat
 import pytest
+from conftest import ROOT
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError
 
-from nhsbook.forkkernel import INLINE_BACKEND, KernelServer, matplotlib_context
+from nhsbook.forkkernel import (
+    INLINE_BACKEND,
+    PRELOAD,
+    KernelServer,
+    matplotlib_context,
+    preload_for,
+)
 
 PROBE = """
 import json, os, sys
@@ -164,3 +172,25 @@ def test_without_a_server_the_launcher_is_an_ordinary_kernel(tmp_path):
     manager = server.manager_class()
     server.close()
     assert probe(tmp_path, manager)["preloaded"] is False
+
+
+def test_the_server_imports_what_the_notebooks_import():
+    assert preload_for([]) == ()
+    assert preload_for(["print(1)"]) == ()
+    page = "import altair as alt\nimport pandas as pd\n\nimport nhsbook"
+    assert preload_for([page]) == ("numpy", "pandas", "altair", "nhsbook.data", "nhsbook.tables")
+    assert preload_for(["%time x = 1\nfrom scipy import stats", "import sys, pingouin as pg"]) == (
+        "scipy.stats",
+        "pingouin",
+    )
+    assert preload_for(["import nhsbook"]) == ("numpy", "pandas", "nhsbook.data", "nhsbook.tables")
+
+
+def test_the_book_build_preloads_every_library_its_chapters_import():
+    code = [
+        cell.source
+        for page in (*ROOT.glob("chapters/*.md"), ROOT / "book" / "data.md")
+        for cell in jupytext.read(page).cells
+        if cell.cell_type == "code"
+    ]
+    assert preload_for(code) == PRELOAD
