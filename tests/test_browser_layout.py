@@ -22,17 +22,21 @@ ALL_DRAWN = (
 VISIBLE = "el => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; }"
 
 
-def opener(served, contexts: list):
-    """open_page(name, width=1280, mode="light", **context options) -> a loaded page."""
+def opener(served, contexts: dict):
+    """open_page(name, width=1280, mode="light", **context options) -> a loaded page.
+
+    Pages opened with the same settings share a browser context (and so its cache), as one
+    reader's pages do; ``contexts`` collects them, to be closed."""
     base, chromium = served
 
     def open_page(name: str, width: int = 1280, mode: str = "light", **options):
-        context = chromium.new_context(
-            viewport={"width": width, "height": 900}, color_scheme=mode, **options
-        )
-        context.add_init_script(f"localStorage.setItem('mode', '{mode}');")
-        contexts.append(context)
-        page = context.new_page()
+        key = (width, mode, *sorted(options.items()))
+        if key not in contexts:
+            contexts[key] = chromium.new_context(
+                viewport={"width": width, "height": 900}, color_scheme=mode, **options
+            )
+            contexts[key].add_init_script(f"localStorage.setItem('mode', '{mode}');")
+        page = contexts[key].new_page()
         errors = []
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(f"{base}/{name}", wait_until="load")
@@ -45,17 +49,17 @@ def opener(served, contexts: list):
 
 @pytest.fixture
 def open_page(served):
-    contexts = []
+    contexts = {}
     yield opener(served, contexts)
-    for context in contexts:
+    for context in contexts.values():
         context.close()
 
 
 @pytest.fixture(scope="module")
 def open_page_in_module(served):
-    contexts = []
+    contexts = {}
     yield opener(served, contexts)
-    for context in contexts:
+    for context in contexts.values():
         context.close()
 
 
@@ -181,7 +185,7 @@ def chapters_at(site, open_page_in_module):
                 problems, opened = tooltip_table_problems(page)
                 result["tooltips"] += problems
                 result["tooltip_tables"] += opened
-            page.context.close()
+            page.close()
     return found
 
 

@@ -184,11 +184,10 @@ def where(markers: dict, marker: str) -> str:
     return f"data/{name}.csv field '{field}'"
 
 
-def check_page(chromium, url: str, markers: dict) -> tuple[list[str], set[str]]:
-    """Problems found on one page (one line per kind of problem and field), and the markers
-    it shows as text."""
+def check_page(context, url: str, markers: dict) -> tuple[list[str], set[str]]:
+    """Problems found on one page, opened in ``context`` (one line per kind of problem and
+    field), and the markers it shows as text."""
     problems: list[str] = []
-    context = chromium.new_context()
     page = context.new_page()
 
     def on_dialog(dialog):
@@ -227,7 +226,7 @@ def check_page(chromium, url: str, markers: dict) -> tuple[list[str], set[str]]:
         for m in sorted(shown)
         if not shown_literally(text, m)
     ]
-    context.close()
+    page.close()
     return [f"{n} x {problem}" for problem, n in Counter(problems).items()], shown
 
 
@@ -235,8 +234,9 @@ def test_no_text_from_data_becomes_markup(injected_site, chromium_path):
     site, markers = injected_site
     report, shown = {}, set()
     with serve(site) as base, browser(chromium_path) as chromium:
+        context = chromium.new_context()  # one reader's browser, page after page
         for name in pages(site):
-            problems, seen = check_page(chromium, f"{base}/{name}", markers)
+            problems, seen = check_page(context, f"{base}/{name}", markers)
             shown |= seen
             if problems:
                 report[name] = sorted(problems)
@@ -275,6 +275,6 @@ def test_show_table_passes_the_same_check(classified, tmp_path, chromium_path):
         encoding="utf-8",
     )
     with serve(site) as url, browser(chromium_path) as chromium:
-        problems, shown = check_page(chromium, f"{url}/tables.html", markers)
+        problems, shown = check_page(chromium.new_context(), f"{url}/tables.html", markers)
     assert not problems, "\n".join(problems[:20])
     assert shown == set(markers), f"not shown: {sorted(set(markers) - shown)[:10]}"
