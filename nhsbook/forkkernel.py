@@ -250,16 +250,19 @@ class KernelServer:
     :data:`PRELOAD`, e.g. :func:`preload_for` the notebooks); :meth:`manager_class` uses it."""
 
     def __init__(self, preload: Iterable[str] = PRELOAD):
+        import atexit
         import subprocess
         import tempfile
 
+        self.preload = tuple(preload)
         self.folder = tempfile.mkdtemp(prefix="nhsbook-kernels-")
         self.address = os.path.join(self.folder, "server.sock")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "nhsbook.forkkernel", "--serve", self.address, *preload],
+            [sys.executable, "-m", "nhsbook.forkkernel", "--serve", self.address, *self.preload],
             stdin=subprocess.PIPE,
             start_new_session=True,  # the terminal's Ctrl-C goes to the build, not here
         )
+        atexit.register(self.close)  # also when the build stops before it finishes
 
     def manager_class(self):
         """A kernel manager (for nbclient) that starts ipykernel kernels as forks."""
@@ -278,9 +281,11 @@ class KernelServer:
         return ForkedKernelManager
 
     def close(self) -> None:
-        """Stop the server (kernels still running finish on their own)."""
+        """Stop the server (kernels still running finish on their own); again: nothing."""
         import shutil
 
+        if self.process.stdin.closed:
+            return
         self.process.stdin.close()
         self.process.kill()  # nothing to save; its interpreter's teardown took 0.4 s
         self.process.wait()

@@ -12,6 +12,7 @@ from types import SimpleNamespace
 from conftest import ROOT, build, executed_notebooks, mini_book, tail
 
 from nhsbook import build as ahead
+from nhsbook.forkkernel import PRELOAD
 from nhsbook.pdf import toc_docs
 from nhsbook.sphinxext import on_env_merge_info
 
@@ -161,6 +162,44 @@ def test_pages_without_code_are_read_while_notebooks_execute():
     docnames = ["chapters/a", "intro", "references"]
     ahead.on_env_before_read_docs(app, app.env, docnames)
     assert docnames == ["intro", "references", "chapters/b", "chapters/a"]
+
+
+class FakeServer:
+    started: list = []
+
+    def __init__(self, preload):
+        self.preload = tuple(preload)
+        FakeServer.started.append(self.preload)
+
+
+def config_inited(monkeypatch, srcdir: Path, stale: bool, jobs: int = 2):
+    """nhsbook.build's config-inited handler on ``srcdir``: the kernel servers it started."""
+    FakeServer.started = []
+    monkeypatch.setattr(ahead, "KernelServer", FakeServer)
+    monkeypatch.setattr(ahead.cache, "is_stale", lambda build_dir, fingerprint: stale)
+    app = SimpleNamespace(srcdir=str(srcdir), outdir=str(srcdir / "_build" / "html"))
+    config = SimpleNamespace(
+        nhsbook_execution_jobs=jobs,
+        nb_execution_mode="cache",
+        nb_execution_in_temp=False,
+        external_toc_path="_toc.yml",
+    )
+    ahead.on_config_inited(app, config)
+    return FakeServer.started
+
+
+def test_a_stale_build_starts_the_kernel_server_while_sphinx_starts(tmp_path, monkeypatch):
+    """Every notebook will run: the server starts at config-inited, importing what the pages
+    of the table of contents import (the book's pages: everything it can preload)."""
+    assert config_inited(monkeypatch, ROOT, stale=True) == [PRELOAD]
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: index\nchapters:\n- file: a\n")
+    (tmp_path / "index.md").write_text("# Index\n")
+    (tmp_path / "a.md").write_text("# A\n\n```{code-cell} ipython3\nimport pandas as pd\n```\n")
+    assert config_inited(monkeypatch, tmp_path, stale=True) == [("numpy", "pandas")]
+    assert config_inited(monkeypatch, tmp_path, stale=False) == []  # later, if at all
+    assert config_inited(monkeypatch, tmp_path, stale=True, jobs=0) == []  # myst-nb runs them
+    (tmp_path / "a.md").write_text("# A\n\nNo code.\n")
+    assert config_inited(monkeypatch, tmp_path, stale=True) == []
 
 
 def test_only_new_or_edited_pages_are_checked_for_execution(tmp_path):
