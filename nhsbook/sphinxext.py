@@ -113,10 +113,34 @@ def on_env_get_outdated(app, env, added, changed, removed):
         outdated |= {
             d for d in env.found_docs if "how-to-cite" in Path(env.doc2path(d)).read_text()
         }
-    if added or changed or removed:
-        # The figure index depends on every other page.
-        outdated |= getattr(env, "nhsbook_index_docs", set())
+    # The figure index depends on every other page: what it shows now, to compare after
+    # reading (on_env_get_updated). Its page need not be read again, only written.
+    app.nhsbook_index_rows = index_rows(app)
     return sorted(outdated)
+
+
+def index_rows(app) -> str | None:
+    """Every row of the figure index, as the environment stands; None if there is no index
+    or the figures cannot be listed (a repeated id, reported when the pages are written)."""
+    index_docs = sorted(getattr(app.env, "nhsbook_index_docs", set()))
+    if not index_docs:
+        return None
+    try:
+        figures = all_figures(app.env)
+    except ExtensionError:
+        return None
+    numbers = fignum.figure_numbers(app.env, figures)
+    return "".join(
+        _index_row(app, index_docs[0], doc, payload, numbers[payload["id"]][1])
+        for doc, payload in figures
+    )
+
+
+def on_env_get_updated(app, env):
+    """The figure index pages, to be written again if what they show has changed."""
+    if index_rows(app) == getattr(app, "nhsbook_index_rows", None):
+        return []
+    return sorted(getattr(env, "nhsbook_index_docs", set()))
 
 
 def on_env_purge_doc(app, env, docname):
@@ -370,6 +394,7 @@ def setup(app):
     app.setup_extension("nhsbook.assets")  # navigation, search, icons, page head
     app.connect("config-inited", on_config_inited)
     app.connect("env-get-outdated", on_env_get_outdated)
+    app.connect("env-get-updated", on_env_get_updated)  # after Sphinx numbers the chapters
     app.connect("env-purge-doc", on_env_purge_doc)
     app.connect("env-merge-info", on_env_merge_info)
     app.connect("doctree-read", on_doctree_read)

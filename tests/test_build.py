@@ -14,7 +14,7 @@ from conftest import ROOT, build, executed_notebooks, mini_book, tail
 from nhsbook import build as ahead
 from nhsbook.forkkernel import PRELOAD
 from nhsbook.pdf import toc_docs
-from nhsbook.sphinxext import on_env_merge_info
+from nhsbook.sphinxext import index_rows, on_env_get_updated, on_env_merge_info
 
 BROKEN_CELL = """
 ```{code-cell} ipython3
@@ -232,6 +232,29 @@ def test_merging_a_parallel_reader_without_figures_keeps_the_rest():
     on_env_merge_info(None, env, {"c", "figures"}, reader)  # only the pages it read count
     assert env.nhsbook_figures == {"a": [{"id": "fig-a"}], "c": [{"id": "fig-c"}]}
     assert env.nhsbook_index_docs == {"figures"}
+
+
+def test_the_figure_index_is_written_again_only_when_what_it_shows_changes():
+    """A prose edit leaves the figure index as it was: its page is neither read nor written
+    again; a new caption (or chapter title, number, figure) rewrites it."""
+    figure = {"id": "fig-a", "caption": "A caption.", "citation": "Someone (2014)", "locator": ""}
+    env = SimpleNamespace(
+        nhsbook_index_docs={"figures"},
+        nhsbook_figures={"a": [dict(figure)]},
+        titles={},
+        toctree_includes={"intro": ["a", "figures"]},
+        toc_secnumbers={"a": {"": (1,)}},
+        config=SimpleNamespace(root_doc="intro"),
+    )
+    app = SimpleNamespace(env=env, builder=SimpleNamespace(get_relative_uri=lambda a, b: b))
+    app.nhsbook_index_rows = index_rows(app)  # as on_env_get_outdated leaves it
+    assert "A caption." in app.nhsbook_index_rows and "Figure 1.1" in app.nhsbook_index_rows
+    assert on_env_get_updated(app, env) == []
+    env.nhsbook_figures["a"][0]["caption"] = "Another caption."
+    assert on_env_get_updated(app, env) == ["figures"]
+    env.nhsbook_figures["a"][0]["caption"] = "A caption."
+    env.toc_secnumbers["a"][""] = (2,)
+    assert on_env_get_updated(app, env) == ["figures"]
 
 
 def test_jsonschema_does_not_import_rfc3987_syntax():
