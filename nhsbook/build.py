@@ -33,6 +33,7 @@
    the second path: downloads are consistently notebooks without outputs.
 2. **Does not publish source maps** (``*.map``, a quarter of the site) that the
    themes ship next to their scripts.
+3. **Keeps highlighted code between builds** (:mod:`nhsbook.highlightcache`).
 """
 
 import json
@@ -259,6 +260,7 @@ def on_build_finished(app, exception):
 
 
 def setup(app):
+    app.setup_extension("nhsbook.highlightcache")
     app.add_config_value("nhsbook_execution_jobs", 2, "env", [int])
     # Before nhsbook.sphinxext writes the chart bundle and checks the data.
     app.connect("config-inited", on_config_inited, priority=450)
