@@ -115,11 +115,7 @@ def on_config_inited(app, config):
     """When every notebook will be executed (no build yet, or the data fingerprint changed),
     start the kernel server at once, so that it imports the libraries the pages import
     while Sphinx goes on starting (the chart bundle, the data checks)."""
-    if not (
-        execution_jobs(config)
-        and config.nb_execution_mode == "cache"
-        and not config.nb_execution_in_temp
-    ):
+    if not executes_ahead(config):
         return
     if not cache.is_stale(Path(app.outdir).parent, cache.fingerprint(Path(app.srcdir))):
         return
@@ -136,19 +132,20 @@ def on_builder_inited(app):
     """
     app.nhsbook_executions = {}
     app.nhsbook_checked = set()
-    if not executes_ahead(app):
+    if not executes_ahead(app.config):
         return
     env = app.env
     env.find_files(app.config, app.builder)  # Sphinx does it again before reading; idempotent
     start_executions(app, sorted(likely_changed(app, env)))
 
 
-def executes_ahead(app) -> bool:
-    nb_config = app.env.mystnb_config
+def executes_ahead(config) -> bool:
+    """Whether this extension executes notebooks (myst-nb's settings, read from ``config``
+    as myst-nb reads them)."""
     return bool(
-        execution_jobs(app.config)
-        and nb_config.execution_mode == "cache"
-        and not nb_config.execution_in_temp
+        execution_jobs(config)
+        and config.nb_execution_mode == "cache"
+        and not config.nb_execution_in_temp
     )
 
 
@@ -213,7 +210,7 @@ def on_env_before_read_docs(app, env, docnames):
     checked here; a notebook being executed is read even if Sphinx thought its page up to
     date.
     """
-    if executes_ahead(app):
+    if executes_ahead(app.config):
         start_executions(app, docnames)
     executing = list(app.nhsbook_executions)
     docnames[:] = [d for d in docnames if d not in app.nhsbook_executions] + executing
