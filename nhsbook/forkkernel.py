@@ -100,16 +100,20 @@ def preload_for(sources: Iterable[str]) -> tuple[str, ...]:
     return tuple(name for name in PRELOAD if name.split(".")[0] in packages)
 
 
-def serve(address: str, preload: Iterable[str]) -> None:
-    """Listen on the UNIX socket ``address``, import ``preload``, and fork a kernel per
-    request.
+def listening_socket(address: str) -> socket.socket:
+    """A UNIX socket listening at ``address``: from now on, requests wait in its queue."""
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(address)
+    listener.listen(64)
+    return listener
+
+
+def serve(listener: socket.socket, preload: Iterable[str]) -> None:
+    """Import ``preload``, then fork a kernel per request to the listening socket.
 
     Requests wait in the socket's queue while the modules are imported. The server stops
     when its standard input closes (the build finished or died).
     """
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(address)
-    listener.listen(64)
     import importlib
 
     context = matplotlib_context(dict(os.environ), os.getcwd())
@@ -126,7 +130,10 @@ def serve(address: str, preload: Iterable[str]) -> None:
             connection, _ = listener.accept()
             if os.fork() == 0:
                 listener.close()
-                supervise(connection, context)
+                try:
+                    supervise(connection, context)
+                finally:  # a broken request ends this fork, never the server's loop
+                    os._exit(1)
             connection.close()
         reap_children()
     listener.close()
@@ -257,11 +264,16 @@ class KernelServer:
         self.preload = tuple(preload)
         self.folder = tempfile.mkdtemp(prefix="nhsbook-kernels-")
         self.address = os.path.join(self.folder, "server.sock")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "nhsbook.forkkernel", "--serve", self.address, *self.preload],
-            stdin=subprocess.PIPE,
-            start_new_session=True,  # the terminal's Ctrl-C goes to the build, not here
-        )
+        # Listening before the server process starts: a kernel asked for at once waits in
+        # the queue instead of finding no server and starting as an ordinary kernel.
+        with listening_socket(self.address) as listener:
+            fd = str(listener.fileno())
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "nhsbook.forkkernel", "--serve", fd, *self.preload],
+                stdin=subprocess.PIPE,
+                pass_fds=[listener.fileno()],
+                start_new_session=True,  # the terminal's Ctrl-C goes to the build, not here
+            )
         atexit.register(self.close)  # also when the build stops before it finishes
 
     def manager_class(self):
@@ -293,12 +305,12 @@ class KernelServer:
 
 
 def main(argv: list[str]) -> int:
-    if argv[:1] == ["--serve"]:
-        serve(argv[1], argv[2:])
+    if argv[:1] == ["--serve"]:  # FD: a listening socket the parent passed on
+        serve(socket.socket(fileno=int(argv[1])), argv[2:])
         return 0
     if argv[:1] == ["--server"]:
         return launch(argv[1], argv[2:])
-    raise SystemExit("usage: python -m nhsbook.forkkernel (--serve | --server) ADDRESS ...")
+    raise SystemExit("usage: python -m nhsbook.forkkernel (--serve FD | --server ADDRESS) ...")
 
 
 if __name__ == "__main__":

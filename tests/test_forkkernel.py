@@ -5,6 +5,7 @@ and inline figures; interrupts reach them, they die with their launcher, and wit
 server, or where matplotlib would read other settings, the launcher is an ordinary kernel."""
 
 import json
+import socket
 import time
 from pathlib import Path
 
@@ -165,6 +166,18 @@ def test_a_forked_kernel_dies_with_its_launcher(server, tmp_path):
         time.sleep(0.1)
     else:
         pytest.fail(f"kernel {pid} outlived its launcher")
+
+
+def test_a_kernel_asked_for_at_once_waits_for_the_server(tmp_path):
+    """The socket listens before the server's interpreter has started, so a kernel asked
+    for at once is still a fork (once it fell back to an ordinary kernel on a busy machine)."""
+    server = KernelServer(preload=["pandas"])
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+            connection.connect(server.address)  # at once: neither missing nor refused
+        assert probe(tmp_path, server.manager_class())["preloaded"]
+    finally:
+        server.close()
 
 
 def test_without_a_server_the_launcher_is_an_ordinary_kernel(tmp_path):
