@@ -9,11 +9,21 @@ Dark mode is what a reader gets from the theme switcher: ``localStorage.mode = "
 The pages are checked after their charts are drawn, with every collapsed block (code
 cells, the tables of tooltip values) opened, so their contents are checked too.
 
+Each page is checked in light mode, then switched to dark mode as a reader switches it: the
+system preference turns dark and the theme switcher is pressed. A page loaded in dark mode
+shows exactly what a page switched to it shows (every element's colours, visibility and
+size: :func:`test_a_page_loaded_in_dark_mode_is_the_page_switched_to_it`), so one visit a
+page serves both modes (15 visits of the site instead of 30).
+
 Dark mode changes colours and, a little, sizes (the switcher's icon, the light panel behind
 each chart). In dark mode axe-core runs the rules that colour or size can change (colour
 contrast, links told apart from text, target size) on every page, and every other rule too
 on any page whose structure differs from light mode's: an element's tag, visibility or
 ARIA attributes (the switcher's icons, which show the mode, aside).
+
+At 1280 px, the light-mode visit also measures the charts for
+``test_browser_layout.py`` (which visits the chapters at 390 and 800 px): each is drawn
+within its column, at its own size, and the page never scrolls sideways.
 """
 
 import os
@@ -22,6 +32,7 @@ import shutil
 import pytest
 from axe import axe_installed, axe_script, blocking, describe, run_axe
 from test_browser import browser, pages, serve, visit
+from test_browser_layout import COLUMN_PX, chart_measurements
 
 MODES = ("light", "dark")
 # Besides colour contrast, which run_axe always runs: what colour or size can change.
@@ -37,7 +48,20 @@ STRUCTURE = """() => [...document.body.querySelectorAll('*:not(.theme-switch)')]
         .map(a => a.name + '=' + a.value)].join(' '))"""
 
 
-def new_context(chromium, mode: str, width: int = 1280):
+WIDTH = 1280
+# Every element's colours, visibility and size: what a mode may change.
+APPEARANCE = """() => [...document.body.querySelectorAll('*')].map(e => {
+    const s = getComputedStyle(e), r = e.getBoundingClientRect();
+    return [e.tagName, s.color, s.backgroundColor, s.borderTopColor, s.outlineColor, s.fill,
+        s.display, s.visibility, s.opacity, Math.round(r.width), Math.round(r.height)].join(' ');
+})"""
+# Opened blocks fade in and colours change with a transition: what a reader reads is where
+# they end (an endless animation, none here, would not be waited for).
+SETTLED = """() => !document.getAnimations().some(
+    a => a.playState === 'running' && isFinite(a.effect.getComputedTiming().endTime))"""
+
+
+def new_context(chromium, mode: str, width: int = WIDTH):
     context = chromium.new_context(
         viewport={"width": width, "height": 900}, color_scheme=mode, reduced_motion="reduce"
     )
@@ -45,36 +69,69 @@ def new_context(chromium, mode: str, width: int = 1280):
     return context
 
 
+def switch_to_dark(page) -> None:
+    """As a reader does: the system preference turns dark, and the theme switcher is pressed
+    until the page is dark (a page without the switcher follows the preference alone)."""
+    page.emulate_media(color_scheme="dark")
+    switcher = page.locator(".theme-switch-button").filter(visible=True)
+    for _ in range(3):
+        if page.evaluate("document.documentElement.dataset.theme") == "dark":
+            break
+        if switcher.count():
+            switcher.first.click()
+    # The pointer and focus leave the switcher, as they would to read on.
+    page.mouse.move(0, 899)
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    page.wait_for_function(SETTLED)
+
+
+def opened(context, url: str):
+    """``visit`` the page, then open every collapsed block: (page, watch, stats)."""
+    page, watch, stats = visit(context, url)
+    page.evaluate(OPEN_EVERY_BLOCK)
+    page.wait_for_function(TABLES_BUILT)
+    page.wait_for_function(SETTLED)
+    return page, watch, stats
+
+
 def site_report(site, chromium_path, with_axe: bool = True) -> dict[tuple[str, str], dict]:
-    """{(page, mode): {"problems", "figures", "violations", "all_rules"}} for every page.
+    """{(page, mode): {"problems", "figures", "violations", "all_rules", "charts"}} for every
+    page; "charts" (light mode): ``test_browser_layout``'s measurements at 1280 px.
 
     One page at a time: two browsers checking the two modes at once took 25 s less but
     3.1 GiB summed resident memory (the budget for ``make test`` is 2 GiB).
     """
     script = axe_script() if with_axe else None
-    report, structure = {}, {}
+    report = {}
     with serve(site) as base, browser(chromium_path) as chromium:
-        for mode in MODES:
-            context = new_context(chromium, mode)
-            for name in pages(site):
-                page, watch, stats = visit(context, f"{base}/{name}")
-                page.evaluate(OPEN_EVERY_BLOCK)
-                page.wait_for_function(TABLES_BUILT)
-                structure[name, mode] = page.evaluate(STRUCTURE)
+        context = new_context(chromium, "light")
+        for name in pages(site):
+            page, watch, stats = visit(context, f"{base}/{name}")
+            charts = chart_measurements(page, WIDTH)  # as drawn, before any block opens
+            page.evaluate(OPEN_EVERY_BLOCK)
+            page.wait_for_function(TABLES_BUILT)
+            page.wait_for_function(SETTLED)
+            structure = {}
+            for mode in MODES:
+                if mode == "dark":
+                    watch.problems.clear()  # reported with light mode
+                    switch_to_dark(page)
+                structure[mode] = page.evaluate(STRUCTURE)
                 # What the reader's browser asks for, before axe-core fetches stylesheets.
                 problems = watch.settle()
-                all_rules = mode == "light" or structure[name, mode] != structure[name, "light"]
+                all_rules = mode == "light" or structure[mode] != structure["light"]
                 violations = None
                 if script:
                     violations = run_axe(page, script, None if all_rules else DARK_MODE_RULES)
-                page.close()
                 report[name, mode] = {
                     "problems": problems,
                     "figures": stats["figures"],
                     "violations": violations,
                     "all_rules": all_rules,
+                    "charts": charts,
                 }
-            context.close()
+            page.close()
+        context.close()
     return report
 
 
@@ -106,6 +163,46 @@ def test_no_serious_or_critical_axe_violation(report, mode):
     }
     assert not failures, "\n".join(
         f"{name} ({mode}):\n  {describe(v)}" for name, v in failures.items()
+    )
+
+
+def test_every_chart_is_drawn_within_its_column_at_1280_px(report):
+    light = [r for (_, mode), r in report.items() if mode == "light"]
+    too_wide = [problem for r in light for problem in r["charts"]["too_wide"]]
+    assert not too_wide, f"at {WIDTH} px:\n  " + "\n  ".join(too_wide)
+
+
+def test_every_chart_is_designed_for_the_column(report):
+    """At 1280 px each chart is drawn at its own size, not shrunk: it fits the 660 px a
+    figure may use, so it shrinks least on phones. Chapter authors fix the charts listed
+    here (wrap facets, legends below, shorter labels)."""
+    own = [c for (_, mode), r in report.items() if mode == "light" for c in r["charts"]["own"]]
+    too_wide = [f"{fid}: {width:.0f} px" for fid, width in own if width > COLUMN_PX]
+    assert own, "no chart measured"
+    assert not too_wide, f"charts wider than {COLUMN_PX} px:\n  " + "\n  ".join(too_wide)
+
+
+def test_a_page_loaded_in_dark_mode_is_the_page_switched_to_it(site, chromium_path):
+    """The report switches each page to dark mode instead of loading it again in dark mode:
+    on the longest chapter (charts, tables, code, every block open), both show every element
+    with the same colours, visibility and size."""
+    name = max(pages(site), key=lambda n: (site / n).stat().st_size)
+    with serve(site) as base, browser(chromium_path) as chromium:
+        shown = {}
+        for how in ("loaded", "switched"):
+            context = new_context(chromium, "dark" if how == "loaded" else "light")
+            page, _, _ = opened(context, f"{base}/{name}")
+            if how == "switched":
+                switch_to_dark(page)
+            shown[how] = page.evaluate(APPEARANCE)
+            context.close()
+    assert len(shown["loaded"]) > 1000, f"{name}: too few elements to prove anything"
+    assert len(shown["loaded"]) == len(shown["switched"]), f"{name}: other elements"
+    pairs = zip(shown["loaded"], shown["switched"], strict=True)
+    different = [f"{a}\n    switched: {b}" for a, b in pairs if a != b]
+    assert not different, (
+        f"{name}: {len(different)} elements differ; loaded in dark mode:\n  "
+        + "\n  ".join(different[:10])
     )
 
 
