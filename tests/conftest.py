@@ -94,6 +94,16 @@ def copy_project(dest: Path, with_build: bool = False) -> Path:
     return dest
 
 
+def with_chart_bundle(project: Path) -> Path:
+    """``project`` with the chart bundle the session's build wrote, if there is one
+    (``_build/nhsbook-static``, written whole or not at all): it depends only on the pinned
+    vl-convert, and writing it takes 1.6 s in every fresh build."""
+    static = ROOT / "_build" / "nhsbook-static"
+    if static.is_dir():
+        shutil.copytree(static, project / "_build" / "nhsbook-static", dirs_exist_ok=True)
+    return project
+
+
 NOTEBOOK_HEADER = (ROOT / "chapters" / "goals.md").read_text().split("---\n")[1]
 
 
@@ -104,16 +114,14 @@ def mini_book(dest: Path, pages: str | dict[str, str], clean: bool = False) -> P
     others its chapters); a single string is a one-page book. A page with a
     ``{code-cell}`` gets the chapters' notebook header, so its cells are executed.
 
-    Unless ``clean``, the book starts with the chart bundle the session's build wrote
-    (``_build/nhsbook-static``): it depends only on the pinned vl-convert, and writing
-    it takes 1.6 s in every fresh build.
+    Unless ``clean``, the book starts with the session's chart bundle
+    (:func:`with_chart_bundle`).
     """
     if isinstance(pages, str):
         pages = {"index": f"# Test page\n\n{pages}"}
     dest.mkdir()
-    static = ROOT / "_build" / "nhsbook-static"
-    if not clean and static.is_dir():
-        shutil.copytree(static, dest / "_build" / "nhsbook-static")
+    if not clean:
+        with_chart_bundle(dest)
     for name in ("_config.yml", "requirements.lock"):
         shutil.copy(ROOT / name, dest / name)
     for name in ("nhsbook", "data"):

@@ -19,7 +19,7 @@ from html import unescape
 from pathlib import Path
 
 import pytest
-from conftest import build, copy_project, read_rows, tail, write_rows
+from conftest import build, copy_project, read_rows, tail, with_chart_bundle, write_rows
 from test_browser import Watch, browser, pages, serve
 
 from nhsbook import data
@@ -128,7 +128,7 @@ def inject(base: Path, fields: list[tuple[str, str]]) -> dict[str, tuple[str, in
 @pytest.fixture(scope="module")
 def injected_site(classified, tmp_path_factory) -> tuple[Path, dict]:
     """The book built from a copy of the project with markup in every free-text field."""
-    project = copy_project(tmp_path_factory.mktemp("injection") / "project")
+    project = with_chart_bundle(copy_project(tmp_path_factory.mktemp("injection") / "project"))
     fields = [key for key, message in classified.items() if message is None]
     markers = inject(project / "data", fields)
     data.clear_cache()
