@@ -8,6 +8,7 @@ page that contains the ``glue_value`` call for that name; following a link opens
 and highlights the cell, and focusing it shows the data that cell loaded.
 """
 
+import functools
 import re
 import shutil
 
@@ -103,9 +104,15 @@ def test_glue_call_matches_literal_and_formatted_names():
     assert not glue_call("n_item", 'glue_value("n_items", 3)')
 
 
+@functools.cache
+def chapter_soup(site, chapter: str) -> BeautifulSoup:
+    """A chapter's built page, parsed once for the tests that only read it."""
+    return BeautifulSoup((site / "chapters" / f"{chapter}.html").read_text(), "html.parser")
+
+
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_chapter_menus_say_how_to_set_up_a_downloaded_notebook(site, chapter):
-    soup = BeautifulSoup((site / "chapters" / f"{chapter}.html").read_text(), "html.parser")
+    soup = chapter_soup(site, chapter)
     notes = soup.select(".btn-nhsbook-setup-note")
     assert len(notes) == 2, "one line in the download menu and one in the launch menu"
     for note in notes:
@@ -118,7 +125,7 @@ def test_chapter_menus_say_how_to_set_up_a_downloaded_notebook(site, chapter):
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_glued_numbers_show_true_minus_signs(site, chapter):
-    soup = BeautifulSoup((site / "chapters" / f"{chapter}.html").read_text(), "html.parser")
+    soup = chapter_soup(site, chapter)
     hyphens = [
         s.get_text() for s in soup.select(".pasted-text") if re.search(r"(?<![\w.])-\d", s.text)
     ]
