@@ -1,11 +1,10 @@
 """Every page of the built site in headless Chromium, light and dark: drawn, offline, accessible.
 
-One visit a page and mode (``test_browser.visit``) serves every check here: each figure
+One visit a page (``test_browser.visit``) serves every check here, in both modes: each figure
 holds a rendered ``svg``, no request leaves the machine, none fails, the console stays
 clean, and axe-core finds no serious or critical violation.
 
 axe-core is installed from npm at test time (see ``tests/axe.py``); nothing is vendored.
-Dark mode is what a reader gets from the theme switcher: ``localStorage.mode = "dark"``.
 The pages are checked after their charts are drawn, with every collapsed block (code
 cells, the tables of tooltip values) opened, so their contents are checked too.
 
@@ -85,13 +84,11 @@ def switch_to_dark(page) -> None:
     page.wait_for_function(SETTLED)
 
 
-def opened(context, url: str):
-    """``visit`` the page, then open every collapsed block: (page, watch, stats)."""
-    page, watch, stats = visit(context, url)
+def open_every_block(page) -> None:
+    """Open every collapsed block and wait until its contents are built and shown."""
     page.evaluate(OPEN_EVERY_BLOCK)
     page.wait_for_function(TABLES_BUILT)
     page.wait_for_function(SETTLED)
-    return page, watch, stats
 
 
 def site_report(site, chromium_path, with_axe: bool = True) -> dict[tuple[str, str], dict]:
@@ -108,9 +105,7 @@ def site_report(site, chromium_path, with_axe: bool = True) -> dict[tuple[str, s
         for name in pages(site):
             page, watch, stats = visit(context, f"{base}/{name}")
             charts = chart_measurements(page, WIDTH)  # as drawn, before any block opens
-            page.evaluate(OPEN_EVERY_BLOCK)
-            page.wait_for_function(TABLES_BUILT)
-            page.wait_for_function(SETTLED)
+            open_every_block(page)
             structure = {}
             for mode in MODES:
                 if mode == "dark":
@@ -196,7 +191,8 @@ def test_a_page_loaded_in_dark_mode_is_the_page_switched_to_it(site, chromium_pa
         shown = {}
         for how in ("loaded", "switched"):
             context = new_context(chromium, "dark" if how == "loaded" else "light")
-            page, _, _ = opened(context, f"{base}/{name}")
+            page, _, _ = visit(context, f"{base}/{name}")
+            open_every_block(page)
             if how == "switched":
                 switch_to_dark(page)
             shown[how] = page.evaluate(APPEARANCE)
